@@ -1,0 +1,97 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Every target is compiled in the Swift 6 language mode with `ExistentialAny`, so a boxed
+/// existential (and its allocation) is always spelled out where it is paid for.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "infusiond",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "InfusionCore", targets: ["InfusionCore"]),
+        .library(name: "PumpHardware", targets: ["PumpHardware"]),
+        .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
+        .executable(name: "pumpsim", targets: ["pumpsim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // System libraries from Debian, wrapped once each (DESIGN.md section 2).
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSerialPort",
+            pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+
+        .target(
+            name: "InfusionCore",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PumpHardware",
+            dependencies: ["InfusionCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PumpSimulator",
+            dependencies: [
+                "InfusionCore",
+                "PumpHardware",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "simulator/PumpSimulator",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "pumpsim",
+            dependencies: [
+                "PumpSimulator",
+                "InfusionCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "simulator/pumpsim",
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "SystemLibraryTests",
+            dependencies: ["CGPIOD", "CSerialPort", "CSystemd"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "InfusionCoreTests",
+            dependencies: [
+                "InfusionCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PumpSimulatorTests",
+            dependencies: [
+                "PumpSimulator",
+                "InfusionCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,281 @@
+/// The pump's brain: one ``tick(now:sensors:)`` that holds every control decision, and
+/// ``handle(_:at:)`` for technician commands.
+///
+/// Pure: no I/O, no threads, no clock. The daemon calls `tick` from its real-time thread at 1 kHz;
+/// the simulator calls the same function in virtual time. Commands are applied between ticks.
+///
+/// - Important: `tick` never allocates, locks, logs or does I/O. Its storage (ledger ring,
+///   pressure ring, alarm records) is allocated in `init`; the benchmarks count mallocs per tick.
+public struct InfusionController: Sendable {
+    public let settings: ControllerSettings
+    public internal(set) var state: InfusionState = .noSyringe
+    public internal(set) var alarms = AlarmSystem()
+    public internal(set) var ledger: DoseLedger
+    public internal(set) var syringe: LoadedSyringe?
+    public internal(set) var syringeSpec: SyringeSpec?
+    public internal(set) var program: ActiveProgram?
+    /// The numbers of `program` the tick reads (nil without a program).
+    var limits: ProgramLimits?
+    public internal(set) var lastPressure = MillimetresOfMercury.zero
+
+    var basal = StepPlanner(stepsPerMillilitre: 1)
+    var bolus = StepPlanner(stepsPerMillilitre: 1)
+    var bolusActive = false
+    var occlusion: OcclusionDetector
+    var air: AirInLineDetector
+    var monitor: SafetyMonitor
+    var nanogramsPerStep = Nanograms.zero
+    var lastTick: ControlInstant
+    var lastForwardSteps: Int64 = 0
+    /// The basal part of the steps planned this tick; the rest is bolus.
+    var plannedBasalSteps: Int64 = 0
+    var pausedSince: ControlInstant?
+    var backoffRemainingSteps: Int64 = 0
+    var currentRate = MillilitresPerHour.zero
+
+    public init(settings: ControllerSettings, startingAt now: ControlInstant = .origin) {
+        self.settings = settings
+        ledger = DoseLedger(startingAt: now)
+        occlusion = OcclusionDetector(settings: settings)
+        air = AirInLineDetector(limit: settings.airBubbleLimit)
+        monitor = SafetyMonitor(settings: settings, startingAt: now)
+        lastTick = now
+    }
+
+    // MARK: - The control tick
+
+    /// One control period: read the sensors, decide, return what the motor and indicators do.
+    public mutating func tick(now: ControlInstant, sensors: SensorSnapshot) -> Actuation {
+        let interval = max(ControlDuration.zero, now - lastTick)
+        lastTick = now
+        ledger.advance(to: now)
+        let stepsPerTickLimit = stepLimit(for: interval)
+
+        observeConditions(sensors, at: now)
+        switch monitor.observe(sensors, at: now, stepsPerTickLimit: stepsPerTickLimit) {
+        case .permit, .capReached, .ledgerBehind: break
+        case .stall: alarms.raise(.motorStall, at: now)
+        case .runaway: enterFault(raising: .deliveryMismatch, at: now)
+        }
+        if alarms.anyStoppingActive, state.isDelivering || state == .paused {
+            stopForAlarm(at: now)
+        }
+
+        var steps: Int64 = 0
+        if state.isDelivering {
+            steps = plannedForwardSteps(at: now, limit: stepsPerTickLimit)
+        } else if backoffRemainingSteps > 0 {
+            steps = plannedBackoffSteps(limit: stepsPerTickLimit)
+        }
+
+        switch monitor.review(steps: steps, ledger: ledger, at: now) {
+        case .permit: commit(steps, at: now)
+        case .capReached:
+            alarms.raise(.doseLimitReached, at: now)
+            stopForAlarm(at: now)
+            steps = 0
+        case .ledgerBehind, .runaway:
+            enterFault(raising: .deliveryMismatch, at: now)
+            steps = 0
+        case .stall:
+            alarms.raise(.motorStall, at: now)
+            stopForAlarm(at: now)
+            steps = 0
+        }
+        lastForwardSteps = max(steps, 0)
+        advanceProgramPhase(at: now)
+
+        return Actuation(
+            motorEnabled: state.isDelivering || steps != 0,
+            steps: steps,
+            rate: state.isDelivering ? currentRate : .zero,
+            volumeLimit: volumeLimit,
+            indicator: alarms.indicator(at: now),
+            state: state)
+    }
+
+    /// The most steps one tick may emit: the driver's maximum rate over the elapsed interval,
+    /// rounded up, plus one for the step that a rounding boundary can bring forward.
+    private func stepLimit(for interval: ControlDuration) -> Int64 {
+        let perNanosecond = Double(settings.mechanics.maximumStepsPerSecond) / 1e9
+        return Int64((Double(interval.nanoseconds) * perNanosecond).rounded(.up)) + 1
+    }
+
+    private mutating func observeConditions(_ sensors: SensorSnapshot, at now: ControlInstant) {
+        let delivering = state.isDelivering
+        if let syringe {
+            lastPressure = syringe.pressure(fromForce: sensors.plungerForceNewtons)
+            let occluded = occlusion.observe(lastPressure, at: now, delivering: delivering)
+            if alarms.update(.occlusion, conditionPresent: occluded, at: now), delivering {
+                // DESIGN.md rule 7: release the pressure stored in the line, within a hard bound.
+                backoffRemainingSteps = Int64(settings.backoffLimit.value * syringe.stepsPerMillilitre)
+            }
+            let pumped = Millilitres(Double(lastForwardSteps) / syringe.stepsPerMillilitre)
+            alarms.update(.airInLine, conditionPresent: air.observe(airSeen: sensors.airInLine, pumped: pumped), at: now)
+            alarms.update(.syringeDisengaged, conditionPresent: !sensors.syringeClamped, at: now)
+            let emptied = sensors.plungerAtEndOfTravel || (delivering && syringe.remainingSteps == 0 && basal.remainingSteps > 0)
+            alarms.update(.syringeEmpty, conditionPresent: emptied, at: now)
+            alarms.update(.nearEmpty, conditionPresent: delivering && isNearEmpty(syringe), at: now)
+        } else {
+            lastPressure = .zero
+            alarms.update(.occlusion, conditionPresent: false, at: now)
+            alarms.update(.airInLine, conditionPresent: false, at: now)
+            alarms.update(.syringeDisengaged, conditionPresent: false, at: now)
+            alarms.update(.syringeEmpty, conditionPresent: false, at: now)
+            alarms.update(.nearEmpty, conditionPresent: false, at: now)
+        }
+        alarms.update(.pumpLinkLost, conditionPresent: !sensors.pumpLinkHealthy, at: now)
+        alarms.update(.journalFailure, conditionPresent: !sensors.journalHealthy, at: now)
+        alarms.update(.loopOverrun, conditionPresent: sensors.loopOverran, at: now)
+        let pausedTooLong = state == .paused && pausedSince.map { now - $0 >= settings.pausedCallBack } == true
+        alarms.update(.pausedTooLong, conditionPresent: pausedTooLong, at: now)
+        alarms.update(.infusionComplete, conditionPresent: state == .completed || state == .keepVeinOpen, at: now)
+    }
+
+    private func isNearEmpty(_ syringe: LoadedSyringe) -> Bool {
+        guard let limits, let delivered = program?.deliveredVolume, currentRate.value > 0 else { return false }
+        // Only warn when the program still needs more than the syringe holds.
+        guard limits.volume - delivered > syringe.remaining else { return false }
+        return syringe.remaining / currentRate <= limits.nearEmptyWarning
+    }
+
+    private mutating func plannedForwardSteps(at now: ControlInstant, limit: Int64) -> Int64 {
+        guard let syringe else { return 0 }
+        let basalDue = basal.due(at: now, limit: limit)
+        let bolusDue = bolusActive ? bolus.due(at: now, limit: limit - basalDue) : 0
+        var steps = min(basalDue + bolusDue, syringe.remainingSteps)
+        // DESIGN.md rule 1, second check: clamp to what the caps still allow, then stop.
+        let allowed = ledger.headroom(under: limits?.caps ?? Self.noCaps).value / max(nanogramsPerStep.value, 1)
+        if steps > allowed {
+            steps = allowed
+            alarms.raise(.doseLimitReached, at: now)
+        }
+        plannedBasalSteps = min(steps, basalDue)
+        return steps
+    }
+
+    private mutating func plannedBackoffSteps(limit: Int64) -> Int64 {
+        guard lastPressure > settings.backoffReleasePressure else {
+            backoffRemainingSteps = 0
+            return 0
+        }
+        let steps = min(limit, backoffRemainingSteps)
+        backoffRemainingSteps -= steps
+        return -steps
+    }
+
+    private mutating func commit(_ steps: Int64, at now: ControlInstant) {
+        guard steps != 0 else { return }
+        syringe?.netSteps += steps
+        guard steps > 0 else { return }
+        ledger.record(nanogramsPerStep * steps, at: now)
+        let basalShare = min(steps, plannedBasalSteps)
+        basal.commit(basalShare)
+        bolus.commit(steps - basalShare)
+        if let stepsPerMillilitre = syringe?.stepsPerMillilitre {
+            program?.deliveredVolume += Millilitres(Double(basalShare) / stepsPerMillilitre)
+        }
+    }
+
+    /// Moves between running, bolus, complete and stopped as the counts require.
+    private mutating func advanceProgramPhase(at now: ControlInstant) {
+        if alarms.isActive(.doseLimitReached), state.isDelivering {
+            stopForAlarm(at: now)
+            return
+        }
+        if state == .bolus, bolus.reachedTarget {
+            bolusActive = false
+            program?.loadingBolusDone = true
+            transition(.bolusFinished)
+        }
+        if state == .running || state == .bolus, basal.reachedTarget, !bolusActive {
+            let keepVeinOpen = (limits?.keepVeinOpenRate.value ?? 0) > 0
+            transition(.programComplete(keepVeinOpen: keepVeinOpen))
+            if keepVeinOpen, let rate = limits?.keepVeinOpenRate {
+                basal.limitTarget(toAdditional: .max / 2)
+                setRate(rate, at: now)
+            } else {
+                setRate(.zero, at: now)
+            }
+        }
+    }
+
+    private mutating func stopForAlarm(at now: ControlInstant) {
+        if bolusActive {
+            bolusActive = false
+            program?.loadingBolusDone = true
+        }
+        pausedSince = nil
+        setRate(.zero, at: now)
+        transition(.alarmStop)
+    }
+
+    private mutating func enterFault(raising alarm: AlarmID, at now: ControlInstant) {
+        alarms.raise(alarm, at: now)
+        bolusActive = false
+        backoffRemainingSteps = 0
+        setRate(.zero, at: now)
+        transition(.fault)
+    }
+
+    mutating func setRate(_ rate: MillilitresPerHour, at now: ControlInstant) {
+        currentRate = rate
+        basal.setRate(rate, at: now)
+        if !bolusActive { bolus.setRate(.zero, at: now) }
+    }
+
+    private mutating func transition(_ event: StateEvent) {
+        if let next = state.after(event) { state = next }
+    }
+
+    static let noCaps = DoseCaps(perHour: .zero, perFourHours: .zero, perTwentyFourHours: .zero, perProgram: .zero)
+
+    /// Rebuilds the per-syringe counters after a syringe or program change.
+    mutating func rearmForSyringe(at now: ControlInstant) {
+        guard let syringe else { return }
+        basal = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
+        bolus = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
+        basal.setRate(.zero, at: now)
+        bolus.setRate(.zero, at: now)
+        bolusActive = false
+        currentRate = .zero
+        if let limits {
+            nanogramsPerStep = Nanograms(roundingUp: Milligrams(limits.concentration.value / syringe.stepsPerMillilitre))
+            monitor.arm(caps: limits.caps, nanogramsPerStep: nanogramsPerStep)
+        } else {
+            nanogramsPerStep = .zero
+            monitor.arm(caps: nil, nanogramsPerStep: .zero)
+        }
+    }
+
+    /// Starts (or resumes) basal delivery: the target is what the program still needs.
+    mutating func beginDelivery(at now: ControlInstant) {
+        guard let syringe, let limits, let delivered = program?.deliveredVolume else { return }
+        let remaining = max(0, limits.volume.value - delivered.value)
+        basal.limitTarget(toAdditional: Int64((remaining * syringe.stepsPerMillilitre).rounded(.down)))
+        occlusion.reset(at: now)
+        backoffRemainingSteps = 0
+        setRate(limits.rate, at: now)
+    }
+
+    /// Starts a bolus on top of the basal rate (a loading bolus runs alongside the infusion).
+    mutating func beginBolus(_ plan: BolusPlan, at now: ControlInstant) {
+        guard let syringe else { return }
+        bolus = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
+        bolus.setRate(plan.rate, at: now)
+        bolus.limitTarget(toAdditional: Int64((plan.volume.value * syringe.stepsPerMillilitre).rounded(.down)))
+        bolusActive = true
+    }
+
+    /// Gives the safety monitor the persisted ledger as its starting tally after a restart.
+    mutating func seedMonitor(from ledger: DoseLedger) {
+        monitor.seed(from: ledger)
+    }
+
+    /// What the caps, the program and the syringe still allow: a smart pump's own volume limit.
+    var volumeLimit: Millilitres {
+        guard let limits, let delivered = program?.deliveredVolume, let syringe else { return .zero }
+        let headroom = ledger.headroom(under: limits.caps).milligrams / limits.concentration
+        return min(headroom, min(max(.zero, limits.volume - delivered), syringe.remaining))
+    }
+}

@@ -1,0 +1,95 @@
+/// An independent check on the planner, with its own counts (DESIGN.md rule 1, third check).
+///
+/// It counts the steps it has permitted, the steps the driver reports having emitted, and the
+/// encoder's motion where one is fitted, and keeps its own dose tally from the *emitted* steps.
+/// It demands the motor be disabled when:
+/// - the driver emitted more steps than were permitted, or the encoder moved further than the
+///   steps (runaway: motion without command);
+/// - the encoder moved less than the steps by more than the tolerance (stall), or the driver
+///   fell more than a tick behind what was permitted;
+/// - a proposed step would take its own tally past a cap;
+/// - the planner's ledger holds less than its own tally (the ledger would under-count).
+///
+/// - Important: it shares no state with the planner; it sees only the proposed actuation and the
+///   sensor snapshot, so a planner bug cannot also blind it.
+public struct SafetyMonitor: Sendable {
+    public enum Verdict: Hashable, Sendable {
+        case permit
+        case stall
+        case runaway
+        case capReached
+        case ledgerBehind
+    }
+
+    private let encoderCountsPerStep: Double
+    private let encoderFitted: Bool
+    private let toleranceSteps: Int64
+    private var motorOrigin: Int64?
+    private var encoderOrigin: Int64?
+    private var permittedSteps: Int64 = 0
+    private var lastMotorSteps: Int64 = 0
+    private var tally: DoseLedger
+    private var caps: DoseCaps?
+    private var nanogramsPerStep: Nanograms = .zero
+
+    public init(settings: ControllerSettings, startingAt now: ControlInstant) {
+        encoderCountsPerStep = settings.mechanics.encoderCountsPerStep
+        encoderFitted = settings.encoderFitted
+        toleranceSteps = settings.encoderToleranceSteps
+        tally = DoseLedger(startingAt: now)
+    }
+
+    /// What the monitor counts against: set when a program starts or a syringe is changed.
+    public mutating func arm(caps: DoseCaps?, nanogramsPerStep: Nanograms) {
+        self.caps = caps
+        self.nanogramsPerStep = nanogramsPerStep
+    }
+
+    /// The monitor's own total of drug pushed by emitted steps.
+    public var tallied: Nanograms { tally.lifetimeTotal }
+
+    /// Checks the driver and encoder against what was permitted so far (call once per tick,
+    /// before ``review(steps:ledger:at:stepsPerTickLimit:)``).
+    public mutating func observe(_ sensors: SensorSnapshot, at now: ControlInstant, stepsPerTickLimit: Int64) -> Verdict {
+        tally.advance(to: now)
+        if motorOrigin == nil {
+            motorOrigin = sensors.motorSteps
+            lastMotorSteps = sensors.motorSteps
+            permittedSteps = 0
+        }
+        if encoderFitted, encoderOrigin == nil, let counts = sensors.encoderCounts { encoderOrigin = counts }
+        let moved = sensors.motorSteps - lastMotorSteps
+        if moved > 0 { tally.record(nanogramsPerStep * moved, at: now) }
+        lastMotorSteps = sensors.motorSteps
+        let emitted = sensors.motorSteps - (motorOrigin ?? sensors.motorSteps)
+
+        if emitted > permittedSteps { return .runaway }
+        if permittedSteps - emitted > stepsPerTickLimit { return .stall }
+        if encoderFitted {
+            guard let counts = sensors.encoderCounts, let origin = encoderOrigin else { return .stall }
+            let encoderSteps = Double(counts - origin) / encoderCountsPerStep
+            let difference = encoderSteps - Double(emitted)
+            if difference > Double(toleranceSteps) { return .runaway }
+            if difference < -Double(toleranceSteps) { return .stall }
+        }
+        return .permit
+    }
+
+    /// Reviews the steps the planner proposes for this tick against the monitor's own tally.
+    public mutating func review(steps: Int64, ledger: DoseLedger, at now: ControlInstant) -> Verdict {
+        if ledger.lifetimeTotal < tally.lifetimeTotal { return .ledgerBehind }
+        if steps > 0 {
+            guard let caps else { return .capReached }
+            if !tally.permits(nanogramsPerStep * steps, under: caps) { return .capReached }
+        }
+        permittedSteps += steps
+        return .permit
+    }
+
+    /// Starts the tally from a persisted ledger after a restart, so drug given before the restart
+    /// still counts against the caps.
+    public mutating func seed(from ledger: DoseLedger) { tally = ledger }
+
+    /// Starts a new program's per-program count in the monitor's own tally.
+    public mutating func beginProgram() { tally.beginProgram() }
+}

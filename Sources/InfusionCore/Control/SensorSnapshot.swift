@@ -1,0 +1,38 @@
+/// Everything the control tick reads, in one plain value.
+///
+/// The GPIO backend, the NE-1000 driver and the simulator all publish exactly this type, so the
+/// tick cannot tell them apart (STYLE.md: the simulated device publishes what the real one does).
+public struct SensorSnapshot: Hashable, Sendable {
+    /// Force on the plunger from the load cell (HX711), in newtons.
+    public var plungerForceNewtons: Double
+    /// The air-in-line sensor sees air at this instant.
+    public var airInLine: Bool
+    /// The syringe clamp switch is closed.
+    public var syringeClamped: Bool
+    /// The plunger end-of-travel switch is closed: the syringe is empty.
+    public var plungerAtEndOfTravel: Bool
+    /// Signed count of step pulses the driver has actually emitted since it started.
+    public var motorSteps: Int64
+    /// Quadrature encoder count since it started, where an encoder is fitted.
+    public var encoderCounts: Int64?
+    /// Health of the things outside the tick that delivery depends on, set by the daemon.
+    public var pumpLinkHealthy: Bool
+    public var journalHealthy: Bool
+    public var loopOverran: Bool
+
+    public init(
+        plungerForceNewtons: Double = 0, airInLine: Bool = false, syringeClamped: Bool = true,
+        plungerAtEndOfTravel: Bool = false, motorSteps: Int64 = 0, encoderCounts: Int64? = nil,
+        pumpLinkHealthy: Bool = true, journalHealthy: Bool = true, loopOverran: Bool = false
+    ) {
+        self.plungerForceNewtons = plungerForceNewtons
+        self.airInLine = airInLine
+        self.syringeClamped = syringeClamped
+        self.plungerAtEndOfTravel = plungerAtEndOfTravel
+        self.motorSteps = motorSteps
+        self.encoderCounts = encoderCounts
+        self.pumpLinkHealthy = pumpLinkHealthy
+        self.journalHealthy = journalHealthy
+        self.loopOverran = loopOverran
+    }
+}

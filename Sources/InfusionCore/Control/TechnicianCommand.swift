@@ -1,0 +1,70 @@
+/// A command from the technician, already parsed; the controller decides if the state allows it.
+public enum TechnicianCommand: Hashable, Sendable, CustomStringConvertible {
+    /// `fill` is the volume drawn into the syringe, which bounds what it can deliver.
+    case loadSyringe(SyringeSpec, fill: Millilitres)
+    case unloadSyringe
+    /// A plan from ``ProgramValidator``; only `.accepted` plans exist, so limits were checked.
+    case program(InfusionPlan)
+    case start
+    case pause
+    case resume
+    case stop
+    case bolus(MilligramsPerKilogram, confirmSoftLimits: Bool)
+    case acknowledge(AlarmID?)
+    case silence
+    case reset
+
+    public var description: String {
+        switch self {
+        case .loadSyringe(let syringe, let fill): "load-syringe \(syringe.name) \(fill)"
+        case .unloadSyringe: "unload-syringe"
+        case .program(let plan): "program \(plan.drug.name) \(plan.concentration) \(plan.dose) for \(plan.duration)"
+        case .start: "start"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .stop: "stop"
+        case .bolus(let dose, _): "bolus \(dose)"
+        case .acknowledge(let id): "ack \(id?.name ?? "all")"
+        case .silence: "silence"
+        case .reset: "reset"
+        }
+    }
+}
+
+/// Why a command was refused; carries what was asked, the limit, and the rule.
+public struct CommandRefusal: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: Hashable, Sendable {
+        /// The state machine has no such transition from here.
+        case wrongState(InfusionState)
+        /// Alarms that forbid this command are active (DESIGN.md rule 6: no bolus in alarm).
+        case alarmActive([AlarmID])
+        /// Hard limits crossed.
+        case limit([LimitFinding])
+        /// Soft limits crossed without confirmation.
+        case needsConfirmation([LimitFinding])
+        /// Alarms whose condition is still present cannot be reset.
+        case conditionPersists([AlarmID])
+        case noActiveAlarm
+    }
+
+    public let code: Code
+    public let command: String
+
+    public init(_ code: Code, command: String) {
+        self.code = code
+        self.command = command
+    }
+
+    public var description: String {
+        switch code {
+        case .wrongState(let state): "\(command) is not possible while \(state)"
+        case .alarmActive(let alarms): "\(command) refused: alarm active (\(alarms.map(\.name).joined(separator: ", ")))"
+        case .limit(let findings): "\(command) refused: " + findings.map(\.description).joined(separator: "; ")
+        case .needsConfirmation(let findings):
+            "\(command) needs confirmation: " + findings.map(\.description).joined(separator: "; ")
+        case .conditionPersists(let alarms):
+            "\(command) refused: condition still present (\(alarms.map(\.name).joined(separator: ", ")))"
+        case .noActiveAlarm: "\(command): no active alarm"
+        }
+    }
+}

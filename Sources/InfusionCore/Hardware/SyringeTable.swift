@@ -1,0 +1,46 @@
+import TOMLKit
+
+/// The syringes this pump is validated for, read from `hardware/syringes.toml`.
+public struct SyringeTable: Sendable {
+    public let syringes: [SyringeSpec]
+
+    public init(syringes: [SyringeSpec]) { self.syringes = syringes }
+
+    /// Looks a syringe up by its exact name, or says which names exist.
+    public func syringe(named name: String) throws(ConfigurationError) -> SyringeSpec {
+        guard let found = syringes.first(where: { $0.name == name }) else {
+            throw ConfigurationError(
+                file: "syringes", entry: name, field: "name",
+                reason: "unknown syringe; known: \(syringes.map(\.name).joined(separator: ", "))")
+        }
+        return found
+    }
+
+    /// Parses the table, refusing it whole if any entry is incomplete or physically impossible.
+    public init(toml text: String, file: String = "hardware/syringes.toml") throws(ConfigurationError) {
+        let root = try TOMLDocument(text: text, file: file)
+        let entries = try root.tables("syringe")
+        guard !entries.isEmpty else {
+            throw ConfigurationError(file: file, entry: nil, field: "syringe", reason: "no [[syringe]] entries")
+        }
+        var syringes: [SyringeSpec] = []
+        for entry in entries {
+            let name = try entry.string("name")
+            let diameter = try entry.positiveNumber("inner_diameter_mm")
+            let nominal = try entry.quantity("nominal_volume", QuantityParser.volume)
+            let usable = try entry.quantity("usable_volume", QuantityParser.volume)
+            guard nominal.value > 0 else { throw entry.error("nominal_volume", "must be greater than 0 mL") }
+            guard usable.value > 0, usable <= nominal * 1.25 else {
+                throw entry.error("usable_volume", "must be above 0 and at most 125 % of the nominal volume")
+            }
+            guard !syringes.contains(where: { $0.name == name }) else {
+                throw entry.error("name", "is listed twice")
+            }
+            syringes.append(
+                SyringeSpec(
+                    name: name, manufacturer: try entry.string("manufacturer"), nominalVolume: nominal,
+                    usableVolume: usable, innerDiameterMillimetres: diameter))
+        }
+        self.syringes = syringes
+    }
+}

@@ -1,0 +1,104 @@
+/// The dose ledger: every amount of drug commanded, summed over rolling 1 h, 4 h and 24 h windows
+/// and over the current program. The planner asks it before every step.
+///
+/// Amounts are kept in one-second buckets in a ring preallocated at initialisation, so recording
+/// and querying never allocate (the control tick calls both). A window's sum covers every bucket
+/// that overlaps it — up to one second more than the window — so it can over-count by what was
+/// delivered in that extra second, never under-count (DESIGN.md rule 5).
+///
+/// - Important: the ledger only ever adds. Back-off steps after an occlusion are not subtracted:
+///   drug that went forward may already be in the patient.
+public struct DoseLedger: Sendable {
+    /// Width of one bucket: fine enough that the over-count at a window's edge is at most one
+    /// second of delivery, coarse enough that 24 h fits in 86 400 buckets.
+    public static let bucketWidth = ControlDuration.seconds(1)
+
+    private var buckets: [Int64]
+    /// Bucket index (whole seconds of control time) that `now` falls in.
+    private var currentBucket: Int64
+    private var windowSums: (Int64, Int64, Int64) = (0, 0, 0)
+    public private(set) var programTotal: Nanograms = .zero
+    public private(set) var lifetimeTotal: Nanograms = .zero
+
+    private static let windowBuckets: (Int64, Int64, Int64) = (3_600, 14_400, 86_400)
+    private static let ringSize = 86_400 + 2
+
+    public init(startingAt now: ControlInstant = .origin) {
+        buckets = [Int64](repeating: 0, count: Self.ringSize)
+        currentBucket = Self.bucketIndex(now)
+    }
+
+    private static func bucketIndex(_ instant: ControlInstant) -> Int64 {
+        instant.nanoseconds >= 0
+            ? instant.nanoseconds / bucketWidth.nanoseconds
+            : (instant.nanoseconds - bucketWidth.nanoseconds + 1) / bucketWidth.nanoseconds
+    }
+
+    private static func slot(_ bucket: Int64) -> Int {
+        Int(((bucket % Int64(ringSize)) + Int64(ringSize)) % Int64(ringSize))
+    }
+
+    /// Moves the windows forward to `now`, dropping what has aged out. Time never runs backwards
+    /// here: an earlier `now` is ignored, which keeps every window at least as full as it was.
+    public mutating func advance(to now: ControlInstant) {
+        let target = Self.bucketIndex(now)
+        guard target > currentBucket else { return }
+        // After a gap longer than the ring every bucket has aged out; skip straight to the target.
+        var bucket = max(currentBucket, target - Int64(Self.ringSize))
+        if bucket > currentBucket {
+            for index in 0..<Self.ringSize { buckets[index] = 0 }
+            windowSums = (0, 0, 0)
+        }
+        while bucket < target {
+            bucket += 1
+            windowSums.0 -= expiring(bucket, Self.windowBuckets.0)
+            windowSums.1 -= expiring(bucket, Self.windowBuckets.1)
+            windowSums.2 -= expiring(bucket, Self.windowBuckets.2)
+            buckets[Self.slot(bucket)] = 0
+        }
+        currentBucket = target
+    }
+
+    /// The bucket that leaves a window of `length` buckets when `bucket` becomes current.
+    private func expiring(_ bucket: Int64, _ length: Int64) -> Int64 {
+        buckets[Self.slot(bucket - length - 1)]
+    }
+
+    /// Adds drug commanded at `now` (call ``advance(to:)`` first).
+    public mutating func record(_ amount: Nanograms, at now: ControlInstant) {
+        advance(to: now)
+        buckets[Self.slot(currentBucket)] += amount.value
+        windowSums.0 += amount.value
+        windowSums.1 += amount.value
+        windowSums.2 += amount.value
+        programTotal = programTotal + amount
+        lifetimeTotal = lifetimeTotal + amount
+    }
+
+    public func delivered(in window: DoseWindow) -> Nanograms {
+        switch window {
+        case .oneHour: Nanograms(windowSums.0)
+        case .fourHours: Nanograms(windowSums.1)
+        case .twentyFourHours: Nanograms(windowSums.2)
+        }
+    }
+
+    /// Starts counting a new program's total; the rolling windows carry on untouched.
+    public mutating func beginProgram() { programTotal = .zero }
+
+    /// How much more drug every cap still allows: the smallest headroom of all four.
+    public func headroom(under caps: DoseCaps) -> Nanograms {
+        let limits = (
+            Nanograms(roundingDown: caps.perHour) - delivered(in: .oneHour),
+            Nanograms(roundingDown: caps.perFourHours) - delivered(in: .fourHours),
+            Nanograms(roundingDown: caps.perTwentyFourHours) - delivered(in: .twentyFourHours),
+            Nanograms(roundingDown: caps.perProgram) - programTotal
+        )
+        return max(.zero, min(min(limits.0, limits.1), min(limits.2, limits.3)))
+    }
+
+    /// Whether `amount` more can be commanded without crossing any cap.
+    public func permits(_ amount: Nanograms, under caps: DoseCaps) -> Bool {
+        amount <= headroom(under: caps)
+    }
+}

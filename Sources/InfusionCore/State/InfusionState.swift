@@ -1,0 +1,84 @@
+/// Where the pump is in an infusion. Every change goes through ``InfusionState/after(_:)``; a
+/// command that does not fit the state is refused with the state named, never silently ignored.
+public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
+    case noSyringe = "no syringe"
+    case syringeLoaded = "syringe loaded"
+    case programmed
+    case running
+    case paused
+    case bolus
+    case keepVeinOpen = "KVO"
+    case completed
+    case stoppedByAlarm = "stopped by alarm"
+    case fault
+
+    public var description: String { rawValue }
+
+    /// States in which the motor may be driven forward.
+    public var isDelivering: Bool { self == .running || self == .bolus || self == .keepVeinOpen }
+
+    /// Whether a syringe is in the clamp, as far as the controller has been told.
+    public var hasSyringe: Bool { self != .noSyringe }
+
+    /// The state after `event`, or nil when the event is not allowed here.
+    public func after(_ event: StateEvent) -> InfusionState? {
+        switch (self, event) {
+        case (.noSyringe, .loadSyringe(let programInProgress)): programInProgress ? .paused : .syringeLoaded
+        case (.syringeLoaded, .unloadSyringe), (.programmed, .unloadSyringe), (.completed, .unloadSyringe),
+            (.paused, .unloadSyringe), (.stoppedByAlarm, .unloadSyringe):
+            .noSyringe
+        case (.syringeLoaded, .program), (.programmed, .program), (.completed, .program): .programmed
+        case (.programmed, .start(let withBolus)): withBolus ? .bolus : .running
+        case (.running, .pause), (.bolus, .pause), (.keepVeinOpen, .pause): .paused
+        case (.paused, .resume): .running
+        case (.running, .bolusStarted): .bolus
+        case (.bolus, .bolusFinished): .running
+        case (.running, .programComplete(let keepVeinOpen)), (.bolus, .programComplete(let keepVeinOpen)):
+            keepVeinOpen ? .keepVeinOpen : .completed
+        case (.running, .stop), (.paused, .stop), (.bolus, .stop), (.keepVeinOpen, .stop), (.stoppedByAlarm, .stop),
+            (.programmed, .stop):
+            .syringeLoaded
+        case (.running, .alarmStop), (.paused, .alarmStop), (.bolus, .alarmStop), (.keepVeinOpen, .alarmStop),
+            (.stoppedByAlarm, .alarmStop):
+            .stoppedByAlarm
+        case (.stoppedByAlarm, .reset(let programInProgress)): programInProgress ? .paused : .syringeLoaded
+        case (_, .fault): .fault
+        default: nil
+        }
+    }
+}
+
+/// What can happen to the state machine: technician commands and the controller's own findings.
+public enum StateEvent: Hashable, Sendable, CustomStringConvertible {
+    case loadSyringe(programInProgress: Bool)
+    case unloadSyringe
+    case program
+    case start(withBolus: Bool)
+    case pause
+    case resume
+    case stop
+    case bolusStarted
+    case bolusFinished
+    case programComplete(keepVeinOpen: Bool)
+    case alarmStop
+    case reset(programInProgress: Bool)
+    case fault
+
+    public var description: String {
+        switch self {
+        case .loadSyringe: "load syringe"
+        case .unloadSyringe: "unload syringe"
+        case .program: "program"
+        case .start: "start"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .stop: "stop"
+        case .bolusStarted: "bolus"
+        case .bolusFinished: "bolus finished"
+        case .programComplete: "program complete"
+        case .alarmStop: "alarm stop"
+        case .reset: "reset"
+        case .fault: "fault"
+        }
+    }
+}
