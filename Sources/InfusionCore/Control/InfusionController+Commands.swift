@@ -49,6 +49,7 @@ extension InfusionController {
             }
             program = ActiveProgram(plan: plan)
             limits = program?.limits
+            programDeliveredVolume = .zero
             ledger.beginProgram()
             monitor.beginProgram()
             alarms.clear(.infusionComplete)
@@ -116,6 +117,10 @@ extension InfusionController {
                             limit: "\(headroom) the caps still allow", rule: "DOSE-005")
                     ]))
             }
+            // The bolus fits now, but with the rest of the basal it may reach a cap, which would then
+            // stop the infusion early: that needs the technician's explicit confirmation.
+            let projections = basalProjection(after: plan, program: program, syringeSpec: syringeSpec)
+            if !projections.isEmpty, !confirmed { return refuse(.needsConfirmation(findings + projections)) }
             guard let next = require(.bolusStarted) else { return refuse(.wrongState(state)) }
             beginBolus(plan, at: now)
             state = next
@@ -140,6 +145,31 @@ extension InfusionController {
         return .success(())
     }
 
+    /// Soft findings for each rolling window that this bolus plus the basal still to come within
+    /// that window would take past its cap.
+    private func basalProjection(after bolus: BolusPlan, program: ActiveProgram, syringeSpec: SyringeSpec) -> [LimitFinding] {
+        let remainingTime = remainingProgramVolume / program.plan.rate
+        var findings: [LimitFinding] = []
+        for window in DoseWindow.allCases {
+            let basal = program.plan.drugRate * min(remainingTime, window.length.seconds)
+            let projected = ledger.delivered(in: window).milligrams + bolus.drug + basal
+            let cap = program.plan.caps.cap(for: window)
+            if projected > cap {
+                findings.append(
+                    LimitFinding(
+                        field: "drug over any \(window) with this bolus (the infusion would stop at the cap)",
+                        severity: .soft, bound: .maximum, value: "\(projected)", limit: "\(cap)", rule: "DOSE-005"))
+            }
+        }
+        return findings
+    }
+
+    /// Basal volume the program still has to deliver.
+    public var remainingProgramVolume: Millilitres {
+        guard let limits = program?.limits else { return .zero }
+        return max(.zero, limits.volume - programDeliveredVolume)
+    }
+
     /// Validates a program against the loaded syringe and this controller's ledger.
     public func validate(_ request: ProgramRequest, with validator: ProgramValidator) -> ProgramValidation {
         guard let syringeSpec else {
@@ -155,7 +185,7 @@ extension InfusionController {
     /// A snapshot for displays and reports (allocates; never called from the tick).
     public var status: InfusionStatus {
         let concentration = program?.plan.concentration
-        let delivered = program?.deliveredVolume ?? .zero
+        let delivered = program == nil ? .zero : programDeliveredVolume
         var windows: [DoseWindow: Milligrams] = [:]
         for window in DoseWindow.allCases { windows[window] = ledger.delivered(in: window).milligrams }
         let rate = state.isDelivering ? currentRate : .zero
@@ -163,7 +193,7 @@ extension InfusionController {
             state: state, rate: rate, programVolume: program?.plan.volume, deliveredVolume: delivered,
             deliveredDrug: concentration.map { delivered * $0 } ?? .zero,
             timeRemaining: program.flatMap { program in
-                program.plan.rate.value > 0 ? program.remainingVolume / program.plan.rate : nil
+                program.plan.rate.value > 0 ? remainingProgramVolume / program.plan.rate : nil
             },
             syringeRemaining: syringe?.remaining, pressure: lastPressure, activeAlarms: alarms.active,
             highestAlarm: alarms.highestActive, deliveredInWindow: windows)
@@ -173,7 +203,8 @@ extension InfusionController {
     /// program's progress carry over; motion state does not.
     public var persistentState: PersistentState {
         PersistentState(
-            ledger: ledger, program: program, syringeSpec: syringeSpec, syringe: syringe,
+            ledger: ledger, program: program, programDeliveredVolume: programDeliveredVolume,
+            syringeSpec: syringeSpec, syringe: syringe,
             wasInfusing: program?.started == true && (state.isDelivering || state == .paused || state == .stoppedByAlarm))
     }
 
@@ -187,6 +218,7 @@ extension InfusionController {
         seedMonitor(from: saved.ledger)
         program = saved.program
         limits = saved.program?.limits
+        programDeliveredVolume = saved.programDeliveredVolume
         syringe = saved.syringe
         syringeSpec = saved.syringeSpec
         if saved.syringe != nil {
@@ -204,6 +236,7 @@ extension InfusionController {
 public struct PersistentState: Sendable {
     public var ledger: DoseLedger
     public var program: ActiveProgram?
+    public var programDeliveredVolume: Millilitres
     public var syringeSpec: SyringeSpec?
     public var syringe: LoadedSyringe?
     public var wasInfusing: Bool

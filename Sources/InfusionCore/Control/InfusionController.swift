@@ -14,9 +14,14 @@ public struct InfusionController: Sendable {
     public internal(set) var syringe: LoadedSyringe?
     public internal(set) var syringeSpec: SyringeSpec?
     public internal(set) var program: ActiveProgram?
+    /// Basal volume the program has delivered so far, across every syringe.
+    public internal(set) var programDeliveredVolume = Millilitres.zero
     /// The numbers of `program` the tick reads (nil without a program).
     var limits: ProgramLimits?
     public internal(set) var lastPressure = MillimetresOfMercury.zero
+    /// The largest |ideal − delivered| basal step count seen at the end of any tick while
+    /// delivering: the planner's own accuracy, watched by tests and the simulator (limit: 1).
+    public internal(set) var worstBasalStepError = 0.0
 
     var basal = StepPlanner(stepsPerMillilitre: 1)
     var bolus = StepPlanner(stepsPerMillilitre: 1)
@@ -61,9 +66,10 @@ public struct InfusionController: Sendable {
             stopForAlarm(at: now)
         }
 
+        let headroom = limits.map { ledger.headroom(under: $0.caps) } ?? .zero
         var steps: Int64 = 0
         if state.isDelivering {
-            steps = plannedForwardSteps(at: now, limit: stepsPerTickLimit)
+            steps = plannedForwardSteps(at: now, limit: stepsPerTickLimit, headroom: headroom)
         } else if backoffRemainingSteps > 0 {
             steps = plannedBackoffSteps(limit: stepsPerTickLimit)
         }
@@ -83,13 +89,17 @@ public struct InfusionController: Sendable {
             steps = 0
         }
         lastForwardSteps = max(steps, 0)
+        if state.isDelivering, !basal.reachedTarget {
+            let error = basal.idealSteps(at: now) - Double(basal.deliveredSteps)
+            if abs(error) > worstBasalStepError { worstBasalStepError = abs(error) }
+        }
         advanceProgramPhase(at: now)
 
         return Actuation(
             motorEnabled: state.isDelivering || steps != 0,
             steps: steps,
             rate: state.isDelivering ? currentRate : .zero,
-            volumeLimit: volumeLimit,
+            volumeLimit: volumeLimit(headroom: headroom - nanogramsPerStep * max(steps, 0)),
             indicator: alarms.indicator(at: now),
             state: state)
     }
@@ -133,19 +143,19 @@ public struct InfusionController: Sendable {
     }
 
     private func isNearEmpty(_ syringe: LoadedSyringe) -> Bool {
-        guard let limits, let delivered = program?.deliveredVolume, currentRate.value > 0 else { return false }
+        guard let limits, currentRate.value > 0 else { return false }
         // Only warn when the program still needs more than the syringe holds.
-        guard limits.volume - delivered > syringe.remaining else { return false }
+        guard limits.volume - programDeliveredVolume > syringe.remaining else { return false }
         return syringe.remaining / currentRate <= limits.nearEmptyWarning
     }
 
-    private mutating func plannedForwardSteps(at now: ControlInstant, limit: Int64) -> Int64 {
+    private mutating func plannedForwardSteps(at now: ControlInstant, limit: Int64, headroom: Nanograms) -> Int64 {
         guard let syringe else { return 0 }
         let basalDue = basal.due(at: now, limit: limit)
         let bolusDue = bolusActive ? bolus.due(at: now, limit: limit - basalDue) : 0
         var steps = min(basalDue + bolusDue, syringe.remainingSteps)
         // DESIGN.md rule 1, second check: clamp to what the caps still allow, then stop.
-        let allowed = ledger.headroom(under: limits?.caps ?? Self.noCaps).value / max(nanogramsPerStep.value, 1)
+        let allowed = headroom.value / max(nanogramsPerStep.value, 1)
         if steps > allowed {
             steps = allowed
             alarms.raise(.doseLimitReached, at: now)
@@ -167,13 +177,20 @@ public struct InfusionController: Sendable {
     private mutating func commit(_ steps: Int64, at now: ControlInstant) {
         guard steps != 0 else { return }
         syringe?.netSteps += steps
-        guard steps > 0 else { return }
+        guard steps > 0 else {
+            // Back-off takes volume back into the syringe: the program owes it again. The ledger
+            // is not reduced (DESIGN.md rule 5): drug that went forward may be in the patient.
+            if let stepsPerMillilitre = syringe?.stepsPerMillilitre {
+                programDeliveredVolume += Millilitres(Double(steps) / stepsPerMillilitre)
+            }
+            return
+        }
         ledger.record(nanogramsPerStep * steps, at: now)
         let basalShare = min(steps, plannedBasalSteps)
         basal.commit(basalShare)
         bolus.commit(steps - basalShare)
         if let stepsPerMillilitre = syringe?.stepsPerMillilitre {
-            program?.deliveredVolume += Millilitres(Double(basalShare) / stepsPerMillilitre)
+            programDeliveredVolume += Millilitres(Double(basalShare) / stepsPerMillilitre)
         }
     }
 
@@ -228,7 +245,17 @@ public struct InfusionController: Sendable {
         if let next = state.after(event) { state = next }
     }
 
-    static let noCaps = DoseCaps(perHour: .zero, perFourHours: .zero, perTwentyFourHours: .zero, perProgram: .zero)
+    /// How far basal delivery is from the exact integral of the rate, in steps (ideal − delivered).
+    /// The planner keeps it within [0, 1) while delivering; tests and the simulator watch it.
+    public func basalStepError(at now: ControlInstant) -> Double {
+        guard state.isDelivering, !basal.reachedTarget else { return 0 }
+        return basal.idealSteps(at: now) - Double(basal.deliveredSteps)
+    }
+
+    /// Keeps the accuracy record across a simulated restart, so a run reports its worst case.
+    public mutating func carryWorstStepError(_ previous: Double) {
+        worstBasalStepError = max(worstBasalStepError, previous)
+    }
 
     /// Rebuilds the per-syringe counters after a syringe or program change.
     mutating func rearmForSyringe(at now: ControlInstant) {
@@ -250,8 +277,8 @@ public struct InfusionController: Sendable {
 
     /// Starts (or resumes) basal delivery: the target is what the program still needs.
     mutating func beginDelivery(at now: ControlInstant) {
-        guard let syringe, let limits, let delivered = program?.deliveredVolume else { return }
-        let remaining = max(0, limits.volume.value - delivered.value)
+        guard let syringe, let limits else { return }
+        let remaining = max(0, limits.volume.value - programDeliveredVolume.value)
         basal.limitTarget(toAdditional: Int64((remaining * syringe.stepsPerMillilitre).rounded(.down)))
         occlusion.reset(at: now)
         backoffRemainingSteps = 0
@@ -273,9 +300,9 @@ public struct InfusionController: Sendable {
     }
 
     /// What the caps, the program and the syringe still allow: a smart pump's own volume limit.
-    var volumeLimit: Millilitres {
-        guard let limits, let delivered = program?.deliveredVolume, let syringe else { return .zero }
-        let headroom = ledger.headroom(under: limits.caps).milligrams / limits.concentration
-        return min(headroom, min(max(.zero, limits.volume - delivered), syringe.remaining))
+    func volumeLimit(headroom: Nanograms) -> Millilitres {
+        guard let limits, let syringe else { return .zero }
+        let allowed = max(.zero, headroom).milligrams / limits.concentration
+        return min(allowed, min(max(.zero, limits.volume - programDeliveredVolume), syringe.remaining))
     }
 }

@@ -26,13 +26,13 @@ public struct LoadedSyringe: Hashable, Sendable {
     }
 }
 
-/// A program being delivered, and its progress across syringe changes.
+/// A program being delivered. Its progress (basal volume delivered, across every syringe) is
+/// ``InfusionController/programDeliveredVolume``: a plain field the tick updates without touching
+/// the plan's strings and arrays.
 public struct ActiveProgram: Hashable, Sendable {
     public let plan: InfusionPlan
     /// The plan's numbers the tick needs, copied out so the tick touches no arrays or strings.
     public let limits: ProgramLimits
-    /// Basal volume delivered so far, across every syringe.
-    public var deliveredVolume: Millilitres = .zero
     /// Whether delivery has ever started (a restart during it raises an alarm).
     public var started = false
     /// Whether the loading bolus has been given (or abandoned), so it is never given twice.
@@ -42,8 +42,6 @@ public struct ActiveProgram: Hashable, Sendable {
         self.plan = plan
         self.limits = ProgramLimits(plan: plan)
     }
-
-    public var remainingVolume: Millilitres { max(.zero, limits.volume - deliveredVolume) }
 }
 
 /// The plain numbers of a plan that the tick reads.

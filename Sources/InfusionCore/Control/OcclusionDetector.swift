@@ -10,7 +10,7 @@
 /// Pressure is sampled into a ring every 100 ms of control time, so the result is the same whether
 /// the tick is 1 ms or 10 ms. The ring is allocated once, at initialisation.
 public struct OcclusionDetector: Sendable {
-    public static let samplePeriod = ControlDuration.milliseconds(100)
+    public static var samplePeriod: ControlDuration { ControlDuration(nanoseconds: 100_000_000) }
 
     private let threshold: Double
     private let riseFloor: Double

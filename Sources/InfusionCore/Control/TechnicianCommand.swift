@@ -18,7 +18,7 @@ public enum TechnicianCommand: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .loadSyringe(let syringe, let fill): "load-syringe \(syringe.name) \(fill)"
         case .unloadSyringe: "unload-syringe"
-        case .program(let plan): "program \(plan.drug.name) \(plan.concentration) \(plan.dose) for \(plan.duration)"
+        case .program(let plan): "program \(plan.drug.name) \(plan.concentration) \(plan.dose) for \(ControlDuration(plan.duration))"
         case .start: "start"
         case .pause: "pause"
         case .resume: "resume"

@@ -11,7 +11,7 @@
 public struct DoseLedger: Sendable {
     /// Width of one bucket: fine enough that the over-count at a window's edge is at most one
     /// second of delivery, coarse enough that 24 h fits in 86 400 buckets.
-    public static let bucketWidth = ControlDuration.seconds(1)
+    public static var bucketWidth: ControlDuration { ControlDuration(nanoseconds: 1_000_000_000) }
 
     private var buckets: [Int64]
     /// Bucket index (whole seconds of control time) that `now` falls in.
@@ -20,8 +20,8 @@ public struct DoseLedger: Sendable {
     public private(set) var programTotal: Nanograms = .zero
     public private(set) var lifetimeTotal: Nanograms = .zero
 
-    private static let windowBuckets: (Int64, Int64, Int64) = (3_600, 14_400, 86_400)
-    private static let ringSize = 86_400 + 2
+    private static var windowBuckets: (Int64, Int64, Int64) { (3_600, 14_400, 86_400) }
+    private static var ringSize: Int { 86_400 + 2 }
 
     public init(startingAt now: ControlInstant = .origin) {
         buckets = [Int64](repeating: 0, count: Self.ringSize)

@@ -7,7 +7,7 @@ public struct Nanograms: Comparable, Hashable, Sendable, CustomStringConvertible
 
     public init(_ value: Int64) { self.value = value }
 
-    public static let zero = Nanograms(0)
+    public static var zero: Nanograms { Nanograms(0) }
 
     /// The smallest whole number of nanograms not less than `amount`: for delivered drug.
     public init(roundingUp amount: Milligrams) {

@@ -8,7 +8,7 @@ public struct ControlInstant: Comparable, Hashable, Sendable, CustomStringConver
 
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
-    public static let origin = ControlInstant(nanoseconds: 0)
+    public static var origin: ControlInstant { ControlInstant(nanoseconds: 0) }
 
     public static func < (lhs: ControlInstant, rhs: ControlInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
     public static func + (lhs: ControlInstant, rhs: ControlDuration) -> ControlInstant {
@@ -31,7 +31,7 @@ public struct ControlDuration: Comparable, Hashable, Sendable, CustomStringConve
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
     public init(_ span: Seconds) { self.nanoseconds = Int64((span.value * 1e9).rounded()) }
 
-    public static let zero = ControlDuration(nanoseconds: 0)
+    public static var zero: ControlDuration { ControlDuration(nanoseconds: 0) }
     public static func milliseconds(_ value: Int64) -> ControlDuration { ControlDuration(nanoseconds: value * 1_000_000) }
     public static func seconds(_ value: Int64) -> ControlDuration { ControlDuration(nanoseconds: value * 1_000_000_000) }
     public static func minutes(_ value: Int64) -> ControlDuration { .seconds(value * 60) }

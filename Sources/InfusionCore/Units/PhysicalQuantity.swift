@@ -25,7 +25,7 @@ extension PhysicalQuantity {
 }
 
 /// Prints a value the way a clinician writes it: no trailing zeros, at most four decimals.
-func formatQuantityValue(_ value: Double) -> String {
+public func formatQuantityValue(_ value: Double) -> String {
     guard value.isFinite else { return "\(value)" }
     let rounded = (value * 10_000).rounded() / 10_000
     if rounded == rounded.rounded(), abs(rounded) < 1e15 {

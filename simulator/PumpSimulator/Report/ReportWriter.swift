@@ -1,0 +1,124 @@
+import Foundation
+import InfusionCore
+
+/// Writes `summary.json`, `trumpet.svg` and `trace.svg` for a run (`pumpsim run --report DIR`).
+public enum ReportWriter {
+    /// Trumpet analysis of a run: the second hour of the run's delivery, when the run is at least
+    /// two hours long at a constant set rate; else the longest stretch available after the first
+    /// quarter, which the summary marks as non-standard.
+    public static func trumpet(for result: ScenarioResult, setRate: MillilitresPerHour?) -> TrumpetAnalysis? {
+        guard let setRate, setRate.value > 0 else { return nil }
+        let volumes = result.samples.map(\.deliveredToPatient)
+        let secondHour = 120...240
+        guard volumes.count > secondHour.upperBound else { return nil }
+        return TrumpetAnalysis(cumulativeVolumes: Array(volumes[secondHour]), setRate: setRate.value)
+    }
+
+    public static func summary(for result: ScenarioResult, trumpet: TrumpetAnalysis?) -> Summary {
+        Summary(
+            scenario: result.scenario, passed: result.passed, failures: result.failures,
+            tickMilliseconds: Double(result.tick.nanoseconds) / 1e6,
+            simulatedSeconds: result.simulated.seconds.value, wallSeconds: result.wallSeconds, speedup: result.speedup,
+            finalState: result.finalState.rawValue,
+            deliveredVolumeMillilitres: result.deliveredToPatient.value, deliveredDrugMilligrams: result.deliveredDrug.value,
+            ledgerDrugMilligrams: result.ledgerDrug.value, commandedSteps: result.commandedSteps,
+            maximumStepError: result.maximumStepError, peakPressureMillimetresOfMercury: result.peakPressure,
+            postOcclusionBolusMillilitres: result.postOcclusionBolus?.value,
+            alarms: result.alarms.map {
+                .init(id: $0.id.name, priority: $0.id.priority.description, raisedAtSeconds: $0.at.seconds.value)
+            },
+            commands: result.commands.map {
+                .init(atSeconds: $0.at.seconds.value, command: $0.command, accepted: $0.accepted, detail: $0.detail)
+            },
+            trumpet: trumpet)
+    }
+
+    public static func write(_ result: ScenarioResult, setRate: MillilitresPerHour?, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let trumpet = trumpet(for: result, setRate: setRate)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(summary(for: result, trumpet: trumpet)).write(to: directory.appendingPathComponent("summary.json"))
+        try trumpetChart(trumpet, title: "Trumpet curve — \(result.scenario)").write(
+            to: directory.appendingPathComponent("trumpet.svg"), atomically: true, encoding: .utf8)
+        try traceChart(result).write(to: directory.appendingPathComponent("trace.svg"), atomically: true, encoding: .utf8)
+    }
+
+    /// Ep(max) and Ep(min) against the observation window, with the ±2 % commercial reference.
+    public static func trumpetChart(_ trumpet: TrumpetAnalysis?, title: String) -> String {
+        guard let trumpet else {
+            var chart = SVGChart(title: title + " (run shorter than 2 h or no constant rate)", xLabel: "observation window (min)", yLabel: "error (%)", xRange: 0...32, yRange: -5...5)
+            chart.series = [.init(label: "±2 % commercial", colour: "#999", points: [(0, 2), (32, 2)], dashed: true)]
+            return chart.render()
+        }
+        let extreme = trumpet.windows.map { max(abs($0.maximumPercent), abs($0.minimumPercent)) }.max() ?? 0
+        let bound = max(3, (extreme * 1.2).rounded(.up))
+        var chart = SVGChart(title: title, xLabel: "observation window P (min)", yLabel: "flow error (%)", xRange: 0...32, yRange: -bound...bound)
+        chart.series = [
+            .init(label: "Ep(max)", colour: "#c0392b", points: trumpet.windows.map { (Double($0.minutes), $0.maximumPercent) }, markers: true),
+            .init(label: "Ep(min)", colour: "#2471a3", points: trumpet.windows.map { (Double($0.minutes), $0.minimumPercent) }, markers: true),
+            .init(label: "A (overall)", colour: "#1e8449", points: [(0, trumpet.overallPercent), (32, trumpet.overallPercent)]),
+            .init(label: "+2 % commercial", colour: "#999", points: [(0, 2), (32, 2)], dashed: true),
+            .init(label: "−2 % commercial", colour: "#999", points: [(0, -2), (32, -2)], dashed: true),
+        ]
+        return chart.render()
+    }
+
+    /// Line pressure and delivered volume over the run.
+    public static func traceChart(_ result: ScenarioResult) -> String {
+        let hours = result.samples.map { $0.at.seconds.hours }
+        let useHours = (hours.last ?? 0) > 2
+        let times = useHours ? hours : result.samples.map { $0.at.seconds.minutes }
+        let maxPressure = max(100, result.samples.map(\.pressure).max() ?? 0)
+        let maxVolume = max(1, result.samples.map(\.deliveredToPatient).max() ?? 0)
+        var chart = SVGChart(
+            title: "Pressure and delivery — \(result.scenario)", xLabel: useHours ? "time (h)" : "time (min)",
+            yLabel: "pressure (mmHg)  /  delivered (% of \(formatQuantityValue(maxVolume)) mL)",
+            xRange: 0...max(times.last ?? 1, 0.01), yRange: 0...max(maxPressure * 1.1, 110))
+        let scale = maxPressure * 1.1 / 100
+        chart.series = [
+            .init(label: "line pressure", colour: "#c0392b", points: Array(zip(times, result.samples.map(\.pressure)))),
+            .init(label: "delivered (%)", colour: "#2471a3", points: Array(zip(times, result.samples.map { $0.deliveredToPatient / maxVolume * 100 * scale }))),
+        ]
+        for alarm in result.alarms {
+            let at = useHours ? alarm.at.seconds.hours : alarm.at.seconds.minutes
+            chart.series.append(.init(label: alarm.id.name, colour: alarm.id.priority == .high ? "#e67e22" : "#aaa", points: [(at, 0), (at, maxPressure * 1.1)], dashed: true))
+        }
+        return chart.render()
+    }
+}
+
+/// The machine-readable result of a run (`summary.json`, and `pumpsim run --json`).
+public struct Summary: Codable, Sendable {
+    public struct Alarm: Codable, Sendable {
+        public var id: String
+        public var priority: String
+        public var raisedAtSeconds: Double
+    }
+
+    public struct Command: Codable, Sendable {
+        public var atSeconds: Double
+        public var command: String
+        public var accepted: Bool
+        public var detail: String
+    }
+
+    public var scenario: String
+    public var passed: Bool
+    public var failures: [String]
+    public var tickMilliseconds: Double
+    public var simulatedSeconds: Double
+    public var wallSeconds: Double
+    public var speedup: Double
+    public var finalState: String
+    public var deliveredVolumeMillilitres: Double
+    public var deliveredDrugMilligrams: Double
+    public var ledgerDrugMilligrams: Double
+    public var commandedSteps: Int64
+    public var maximumStepError: Double
+    public var peakPressureMillimetresOfMercury: Double
+    public var postOcclusionBolusMillilitres: Double?
+    public var alarms: [Alarm]
+    public var commands: [Command]
+    public var trumpet: TrumpetAnalysis?
+}

@@ -1,0 +1,122 @@
+import InfusionCore
+
+/// A scripted run of the simulated pump: the syringe, patient, program, timed events, and what
+/// must be true at the end. The format is documented in `docs/simulator.md`.
+public struct Scenario: Sendable {
+    public var name: String
+    public var description: String
+    public var tick: ControlDuration
+    public var runFor: ControlDuration
+    public var encoderFitted: Bool
+    public var syringe: SyringeSpec
+    /// Fluid drawn into the first syringe (what the technician declares).
+    public var fill: Millilitres
+    /// Fluid actually in it, when a scenario makes the two differ (a syringe running empty early).
+    public var actualFill: Millilitres?
+    public var line: LineModel
+    public var program: ProgramRequest?
+    /// Load, program and start at time zero (the default); false leaves it to events.
+    public var autoStart: Bool
+    public var events: [ScenarioEvent]
+    public var expectations: ScenarioExpectations
+}
+
+/// One timed event: a technician command or a fault, with what the command should meet.
+public struct ScenarioEvent: Sendable {
+    public enum Action: Sendable {
+        case command(ScenarioCommand)
+        case fault(ScenarioFault)
+    }
+
+    public enum ExpectedOutcome: String, Sendable {
+        case accepted, refused
+    }
+
+    public var at: ControlDuration
+    public var action: Action
+    public var expect: ExpectedOutcome?
+    /// Where in the file the event is, for messages ("event 3").
+    public var label: String
+}
+
+public enum ScenarioCommand: Sendable, CustomStringConvertible {
+    case loadSyringe(SyringeSpec, fill: Millilitres)
+    case unloadSyringe
+    case program
+    case start, pause, resume, stop, silence, reset
+    case bolus(MilligramsPerKilogram, confirm: Bool)
+    case acknowledge(AlarmID?)
+
+    public var description: String {
+        switch self {
+        case .loadSyringe(let spec, let fill): "load_syringe \(spec.name) \(fill)"
+        case .unloadSyringe: "unload_syringe"
+        case .program: "program"
+        case .start: "start"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .stop: "stop"
+        case .silence: "silence"
+        case .reset: "reset"
+        case .bolus(let dose, _): "bolus \(dose)"
+        case .acknowledge(let id): "ack \(id?.name ?? "all")"
+        }
+    }
+}
+
+public enum ScenarioFault: Sendable, CustomStringConvertible {
+    case occlusion, clearOcclusion
+    case air(Millilitres)
+    case stall, clearStall
+    case runaway(MillilitresPerHour), clearRunaway
+    case encoderFailure
+    case disengage, engage
+    case linkLost, linkRestored
+    case journalFailure, journalRestored
+    case loopOverrun, loopRecovered
+    /// The controller process dies and restarts from its persisted state; the pump hardware stays.
+    case restart
+
+    public var description: String {
+        switch self {
+        case .occlusion: "occlusion"
+        case .clearOcclusion: "clear_occlusion"
+        case .air(let volume): "air \(volume)"
+        case .stall: "stall"
+        case .clearStall: "clear_stall"
+        case .runaway(let rate): "runaway \(rate)"
+        case .clearRunaway: "clear_runaway"
+        case .encoderFailure: "encoder_failure"
+        case .disengage: "disengage"
+        case .engage: "engage"
+        case .linkLost: "link_lost"
+        case .linkRestored: "link_restored"
+        case .journalFailure: "journal_failure"
+        case .journalRestored: "journal_restored"
+        case .loopOverrun: "loop_overrun"
+        case .loopRecovered: "loop_recovered"
+        case .restart: "restart"
+        }
+    }
+}
+
+/// What must hold when the run ends. Every field is optional; a scenario checks what it names.
+public struct ScenarioExpectations: Sendable {
+    public struct AlarmExpectation: Sendable {
+        public var id: AlarmID
+        /// Raised at or before this time.
+        public var by: ControlDuration?
+        /// Raised no earlier than this.
+        public var after: ControlDuration?
+    }
+
+    public var finalState: InfusionState?
+    public var deliveredDrug: ClosedRange<Double>?
+    public var deliveredVolume: ClosedRange<Double>?
+    public var alarms: [AlarmExpectation] = []
+    /// Alarms that must never be raised.
+    public var forbiddenAlarms: [AlarmID] = []
+    /// When true, no alarm outside `alarms` may be raised.
+    public var onlyListedAlarms = false
+    public var maximumPostOcclusionBolus: Millilitres?
+}
