@@ -76,10 +76,17 @@ let package = Package(
             dependencies: ["CGPIOD", "CSerialPort", "CSystemd"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "InfusionTestSupport",
+            dependencies: ["InfusionCore"],
+            path: "Tests/InfusionTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "InfusionCoreTests",
             dependencies: [
                 "InfusionCore",
+                "InfusionTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings
@@ -88,6 +95,7 @@ let package = Package(
             name: "PumpSimulatorTests",
             dependencies: [
                 "PumpSimulator",
+                "InfusionTestSupport",
                 "InfusionCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

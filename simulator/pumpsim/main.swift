@@ -130,7 +130,7 @@ struct Run: ParsableCommand {
         print("virtual time: \(ControlDuration(Seconds(summary.simulatedSeconds))) at a \(formatQuantityValue(summary.tickMilliseconds)) ms tick, in \(String(format: "%.2f", summary.wallSeconds)) s (\(Int(summary.speedup))× real time)")
         print("final state: \(summary.finalState)")
         print("delivered: \(String(format: "%.3f", summary.deliveredVolumeMillilitres)) mL, \(String(format: "%.3f", summary.deliveredDrugMilligrams)) mg to the patient; ledger \(String(format: "%.3f", summary.ledgerDrugMilligrams)) mg")
-        print("peak line pressure: \(Int(summary.peakPressureMillimetresOfMercury)) mmHg; worst step error: \(String(format: "%.3f", summary.maximumStepError)) steps")
+        print("peak line pressure: \(Int(summary.peakPressureMillimetresOfMercury)) mmHg; worst step error: \(String(format: "%.4f", summary.maximumStepError)) steps (limit 1)")
         if let bolus = summary.postOcclusionBolusMillilitres { print("post-occlusion bolus: \(String(format: "%.3f", bolus)) mL") }
         for command in summary.commands {
             let outcome = command.command.hasPrefix("fault:") ? "" : command.accepted ? " → accepted" : " → refused: \(command.detail)"

@@ -31,14 +31,14 @@ public struct AlarmSystem: Sendable {
     /// Bits of the alarms that latch, that stop delivery, and of each priority. Literals, not
     /// derived at run time, so reading them in the tick costs no lazy-initialisation check;
     /// `AlarmSystemTests.masksMatchTheCatalogue` proves they match ``AlarmID``.
-    static var latchingMask: UInt32 { 0x07FF }
-    static var stoppingMask: UInt32 { 0x07FF }
-    static var highPriorityMask: UInt32 { 0x03FF }
-    static var mediumPriorityMask: UInt32 { 0x2400 }
-    static var lowPriorityMask: UInt32 { 0x1800 }
+    public static var latchingMask: UInt32 { 0x07FF }
+    public static var stoppingMask: UInt32 { 0x07FF }
+    public static var highPriorityMask: UInt32 { 0x03FF }
+    public static var mediumPriorityMask: UInt32 { 0x2400 }
+    public static var lowPriorityMask: UInt32 { 0x1800 }
 
     /// The mask of the alarms for which `include` holds, derived from the catalogue (for tests).
-    static func mask(_ include: (AlarmID) -> Bool) -> UInt32 {
+    public static func mask(_ include: (AlarmID) -> Bool) -> UInt32 {
         AlarmID.allCases.reduce(0) { include($1) ? $0 | (1 << UInt32($1.rawValue)) : $0 }
     }
 
@@ -146,6 +146,11 @@ public struct AlarmSystem: Sendable {
 public struct AlarmIndicator: Hashable, Sendable {
     public var priority: AlarmPriority?
     public var audible: Bool
+
+    public init(priority: AlarmPriority?, audible: Bool) {
+        self.priority = priority
+        self.audible = audible
+    }
 
     public static var quiet: AlarmIndicator { AlarmIndicator(priority: nil, audible: false) }
 }

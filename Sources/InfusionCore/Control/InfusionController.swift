@@ -29,7 +29,7 @@ public struct InfusionController: Sendable {
     var occlusion: OcclusionDetector
     var air: AirInLineDetector
     var monitor: SafetyMonitor
-    var nanogramsPerStep = Nanograms.zero
+    var picogramsPerStep = Picograms.zero
     var lastTick: ControlInstant
     var lastForwardSteps: Int64 = 0
     /// The basal part of the steps planned this tick; the rest is bolus.
@@ -89,17 +89,19 @@ public struct InfusionController: Sendable {
             steps = 0
         }
         lastForwardSteps = max(steps, 0)
+        advanceProgramPhase(at: now)
+        // Measured after the phase change: a tick whose steps a cap clamped has just stopped
+        // delivery, and a stopped planner owes nothing.
         if state.isDelivering, !basal.reachedTarget {
             let error = basal.idealSteps(at: now) - Double(basal.deliveredSteps)
             if abs(error) > worstBasalStepError { worstBasalStepError = abs(error) }
         }
-        advanceProgramPhase(at: now)
 
         return Actuation(
             motorEnabled: state.isDelivering || steps != 0,
             steps: steps,
             rate: state.isDelivering ? currentRate : .zero,
-            volumeLimit: volumeLimit(headroom: headroom - nanogramsPerStep * max(steps, 0)),
+            volumeLimit: volumeLimit(headroom: headroom - picogramsPerStep * max(steps, 0)),
             indicator: alarms.indicator(at: now),
             state: state)
     }
@@ -149,13 +151,13 @@ public struct InfusionController: Sendable {
         return syringe.remaining / currentRate <= limits.nearEmptyWarning
     }
 
-    private mutating func plannedForwardSteps(at now: ControlInstant, limit: Int64, headroom: Nanograms) -> Int64 {
+    private mutating func plannedForwardSteps(at now: ControlInstant, limit: Int64, headroom: Picograms) -> Int64 {
         guard let syringe else { return 0 }
         let basalDue = basal.due(at: now, limit: limit)
         let bolusDue = bolusActive ? bolus.due(at: now, limit: limit - basalDue) : 0
         var steps = min(basalDue + bolusDue, syringe.remainingSteps)
         // DESIGN.md rule 1, second check: clamp to what the caps still allow, then stop.
-        let allowed = headroom.value / max(nanogramsPerStep.value, 1)
+        let allowed = headroom.value / max(picogramsPerStep.value, 1)
         if steps > allowed {
             steps = allowed
             alarms.raise(.doseLimitReached, at: now)
@@ -185,7 +187,7 @@ public struct InfusionController: Sendable {
             }
             return
         }
-        ledger.record(nanogramsPerStep * steps, at: now)
+        ledger.record(picogramsPerStep * steps, at: now)
         let basalShare = min(steps, plannedBasalSteps)
         basal.commit(basalShare)
         bolus.commit(steps - basalShare)
@@ -252,6 +254,9 @@ public struct InfusionController: Sendable {
         return basal.idealSteps(at: now) - Double(basal.deliveredSteps)
     }
 
+    /// The caps in force for the current program (nil without one).
+    public var capsInForce: DoseCaps? { limits?.caps }
+
     /// Keeps the accuracy record across a simulated restart, so a run reports its worst case.
     public mutating func carryWorstStepError(_ previous: Double) {
         worstBasalStepError = max(worstBasalStepError, previous)
@@ -267,11 +272,11 @@ public struct InfusionController: Sendable {
         bolusActive = false
         currentRate = .zero
         if let limits {
-            nanogramsPerStep = Nanograms(roundingUp: Milligrams(limits.concentration.value / syringe.stepsPerMillilitre))
-            monitor.arm(caps: limits.caps, nanogramsPerStep: nanogramsPerStep)
+            picogramsPerStep = Picograms(roundingUp: Milligrams(limits.concentration.value / syringe.stepsPerMillilitre))
+            monitor.arm(caps: limits.caps, picogramsPerStep: picogramsPerStep)
         } else {
-            nanogramsPerStep = .zero
-            monitor.arm(caps: nil, nanogramsPerStep: .zero)
+            picogramsPerStep = .zero
+            monitor.arm(caps: nil, picogramsPerStep: .zero)
         }
     }
 
@@ -300,7 +305,7 @@ public struct InfusionController: Sendable {
     }
 
     /// What the caps, the program and the syringe still allow: a smart pump's own volume limit.
-    func volumeLimit(headroom: Nanograms) -> Millilitres {
+    func volumeLimit(headroom: Picograms) -> Millilitres {
         guard let limits, let syringe else { return .zero }
         let allowed = max(.zero, headroom).milligrams / limits.concentration
         return min(allowed, min(max(.zero, limits.volume - programDeliveredVolume), syringe.remaining))

@@ -30,7 +30,7 @@ public struct SafetyMonitor: Sendable {
     private var lastMotorSteps: Int64 = 0
     private var tally: DoseLedger
     private var caps: DoseCaps?
-    private var nanogramsPerStep: Nanograms = .zero
+    private var picogramsPerStep: Picograms = .zero
 
     public init(settings: ControllerSettings, startingAt now: ControlInstant) {
         encoderCountsPerStep = settings.mechanics.encoderCountsPerStep
@@ -40,13 +40,13 @@ public struct SafetyMonitor: Sendable {
     }
 
     /// What the monitor counts against: set when a program starts or a syringe is changed.
-    public mutating func arm(caps: DoseCaps?, nanogramsPerStep: Nanograms) {
+    public mutating func arm(caps: DoseCaps?, picogramsPerStep: Picograms) {
         self.caps = caps
-        self.nanogramsPerStep = nanogramsPerStep
+        self.picogramsPerStep = picogramsPerStep
     }
 
     /// The monitor's own total of drug pushed by emitted steps.
-    public var tallied: Nanograms { tally.lifetimeTotal }
+    public var tallied: Picograms { tally.lifetimeTotal }
 
     /// Checks the driver and encoder against what was permitted so far (call once per tick,
     /// before ``review(steps:ledger:at:stepsPerTickLimit:)``).
@@ -59,7 +59,7 @@ public struct SafetyMonitor: Sendable {
         }
         if encoderFitted, encoderOrigin == nil, let counts = sensors.encoderCounts { encoderOrigin = counts }
         let moved = sensors.motorSteps - lastMotorSteps
-        if moved > 0 { tally.record(nanogramsPerStep * moved, at: now) }
+        if moved > 0 { tally.record(picogramsPerStep * moved, at: now) }
         lastMotorSteps = sensors.motorSteps
         let emitted = sensors.motorSteps - (motorOrigin ?? sensors.motorSteps)
 
@@ -80,7 +80,7 @@ public struct SafetyMonitor: Sendable {
         if ledger.lifetimeTotal < tally.lifetimeTotal { return .ledgerBehind }
         if steps > 0 {
             guard let caps else { return .capReached }
-            if !tally.permits(nanogramsPerStep * steps, under: caps) { return .capReached }
+            if !tally.permits(picogramsPerStep * steps, under: caps) { return .capReached }
         }
         permittedSteps += steps
         return .permit

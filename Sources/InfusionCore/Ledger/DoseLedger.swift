@@ -17,8 +17,8 @@ public struct DoseLedger: Sendable {
     /// Bucket index (whole seconds of control time) that `now` falls in.
     private var currentBucket: Int64
     private var windowSums: (Int64, Int64, Int64) = (0, 0, 0)
-    public private(set) var programTotal: Nanograms = .zero
-    public private(set) var lifetimeTotal: Nanograms = .zero
+    public private(set) var programTotal: Picograms = .zero
+    public private(set) var lifetimeTotal: Picograms = .zero
 
     private static var windowBuckets: (Int64, Int64, Int64) { (3_600, 14_400, 86_400) }
     private static var ringSize: Int { 86_400 + 2 }
@@ -65,7 +65,7 @@ public struct DoseLedger: Sendable {
     }
 
     /// Adds drug commanded at `now` (call ``advance(to:)`` first).
-    public mutating func record(_ amount: Nanograms, at now: ControlInstant) {
+    public mutating func record(_ amount: Picograms, at now: ControlInstant) {
         advance(to: now)
         buckets[Self.slot(currentBucket)] += amount.value
         windowSums.0 += amount.value
@@ -75,11 +75,11 @@ public struct DoseLedger: Sendable {
         lifetimeTotal = lifetimeTotal + amount
     }
 
-    public func delivered(in window: DoseWindow) -> Nanograms {
+    public func delivered(in window: DoseWindow) -> Picograms {
         switch window {
-        case .oneHour: Nanograms(windowSums.0)
-        case .fourHours: Nanograms(windowSums.1)
-        case .twentyFourHours: Nanograms(windowSums.2)
+        case .oneHour: Picograms(windowSums.0)
+        case .fourHours: Picograms(windowSums.1)
+        case .twentyFourHours: Picograms(windowSums.2)
         }
     }
 
@@ -87,18 +87,18 @@ public struct DoseLedger: Sendable {
     public mutating func beginProgram() { programTotal = .zero }
 
     /// How much more drug every cap still allows: the smallest headroom of all four.
-    public func headroom(under caps: DoseCaps) -> Nanograms {
+    public func headroom(under caps: DoseCaps) -> Picograms {
         let limits = (
-            Nanograms(roundingDown: caps.perHour) - delivered(in: .oneHour),
-            Nanograms(roundingDown: caps.perFourHours) - delivered(in: .fourHours),
-            Nanograms(roundingDown: caps.perTwentyFourHours) - delivered(in: .twentyFourHours),
-            Nanograms(roundingDown: caps.perProgram) - programTotal
+            Picograms(roundingDown: caps.perHour) - delivered(in: .oneHour),
+            Picograms(roundingDown: caps.perFourHours) - delivered(in: .fourHours),
+            Picograms(roundingDown: caps.perTwentyFourHours) - delivered(in: .twentyFourHours),
+            Picograms(roundingDown: caps.perProgram) - programTotal
         )
         return max(.zero, min(min(limits.0, limits.1), min(limits.2, limits.3)))
     }
 
     /// Whether `amount` more can be commanded without crossing any cap.
-    public func permits(_ amount: Nanograms, under caps: DoseCaps) -> Bool {
+    public func permits(_ amount: Picograms, under caps: DoseCaps) -> Bool {
         amount <= headroom(under: caps)
     }
 }

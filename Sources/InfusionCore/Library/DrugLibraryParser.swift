@@ -102,7 +102,11 @@ public enum DrugLibraryParser {
         for (name, value) in ordered {
             guard let value else { continue }
             if let previous, value < previous.1 {
-                throw table.error(name, "\(value) is below \(previous.0) \(previous.1): limits must be ordered hard_min ≤ soft_min ≤ soft_max ≤ hard_max")
+                // A soft limit outside its hard limit is the soft limit's fault; name that one.
+                let culprit = name.hasPrefix("hard") && previous.0.hasPrefix("soft") ? previous.0 : name
+                throw table.error(
+                    culprit,
+                    "\(previous.0) \(previous.1) is above \(name) \(value): limits must be ordered hard_min ≤ soft_min ≤ soft_max ≤ hard_max")
             }
             previous = (name, value)
         }

@@ -16,18 +16,23 @@ public struct LimitBand<Value: PhysicalQuantity>: Hashable, Sendable {
         self.hardMaximum = hardMaximum
     }
 
+    /// Values within one part in 10⁹ of a limit count as on it: "0.34 + 0.01 mg/kg" is 0.35 to a
+    /// clinician, and a refusal reading "0.35 is above the maximum of 0.35" would be nonsense.
+    static func above(_ value: Value, _ limit: Value) -> Bool { value.value > limit.value * (1 + 1e-9) + 1e-12 }
+    static func below(_ value: Value, _ limit: Value) -> Bool { value.value < limit.value * (1 - 1e-9) - 1e-12 }
+
     /// Every limit this value crosses, hard ones first; empty when the value is inside the soft band.
     public func findings(for value: Value, field: String, rule: String) -> [LimitFinding] {
-        if value > hardMaximum {
+        if Self.above(value, hardMaximum) {
             return [LimitFinding(field: field, severity: .hard, bound: .maximum, value: "\(value)", limit: "\(hardMaximum)", rule: rule)]
         }
-        if let hardMinimum, value < hardMinimum {
+        if let hardMinimum, Self.below(value, hardMinimum) {
             return [LimitFinding(field: field, severity: .hard, bound: .minimum, value: "\(value)", limit: "\(hardMinimum)", rule: rule)]
         }
-        if let softMaximum, value > softMaximum {
+        if let softMaximum, Self.above(value, softMaximum) {
             return [LimitFinding(field: field, severity: .soft, bound: .maximum, value: "\(value)", limit: "\(softMaximum)", rule: rule)]
         }
-        if let softMinimum, value < softMinimum {
+        if let softMinimum, Self.below(value, softMinimum) {
             return [LimitFinding(field: field, severity: .soft, bound: .minimum, value: "\(value)", limit: "\(softMinimum)", rule: rule)]
         }
         return []

@@ -19,6 +19,26 @@ public struct Scenario: Sendable {
     public var autoStart: Bool
     public var events: [ScenarioEvent]
     public var expectations: ScenarioExpectations
+
+    public init(
+        name: String, description: String, tick: ControlDuration, runFor: ControlDuration, encoderFitted: Bool,
+        syringe: SyringeSpec, fill: Millilitres, actualFill: Millilitres?, line: LineModel, program: ProgramRequest?,
+        autoStart: Bool, events: [ScenarioEvent], expectations: ScenarioExpectations
+    ) {
+        self.name = name
+        self.description = description
+        self.tick = tick
+        self.runFor = runFor
+        self.encoderFitted = encoderFitted
+        self.syringe = syringe
+        self.fill = fill
+        self.actualFill = actualFill
+        self.line = line
+        self.program = program
+        self.autoStart = autoStart
+        self.events = events
+        self.expectations = expectations
+    }
 }
 
 /// One timed event: a technician command or a fault, with what the command should meet.
@@ -37,6 +57,13 @@ public struct ScenarioEvent: Sendable {
     public var expect: ExpectedOutcome?
     /// Where in the file the event is, for messages ("event 3").
     public var label: String
+
+    public init(at: ControlDuration, action: Action, expect: ExpectedOutcome?, label: String) {
+        self.at = at
+        self.action = action
+        self.expect = expect
+        self.label = label
+    }
 }
 
 public enum ScenarioCommand: Sendable, CustomStringConvertible {
@@ -119,4 +146,6 @@ public struct ScenarioExpectations: Sendable {
     /// When true, no alarm outside `alarms` may be raised.
     public var onlyListedAlarms = false
     public var maximumPostOcclusionBolus: Millilitres?
+
+    public init() {}
 }

@@ -9,6 +9,9 @@ enum ScenarioChecker {
         if result.forwardStepsDuringStoppingAlarm > 0 {
             result.failures.append("the motor was driven forward \(result.forwardStepsDuringStoppingAlarm) steps while a delivery-stopping alarm was active")
         }
+        if let first = result.capViolations.first {
+            result.failures.append("a dose cap was crossed (\(result.capViolations.count) times; first: \(first))")
+        }
         if result.stepsWhileDisabled > 0 {
             result.failures.append("\(result.stepsWhileDisabled) steps were sent to a disabled driver")
         }

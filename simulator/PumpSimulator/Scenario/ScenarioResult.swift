@@ -38,6 +38,8 @@ public struct ScenarioResult: Sendable {
     public var postOcclusionBolus: Millilitres?
     /// Ticks in which the motor was driven forward while a delivery-stopping alarm was active.
     public var forwardStepsDuringStoppingAlarm: Int64 = 0
+    /// Moments a rolling window or the program total stood above its cap (must stay empty).
+    public var capViolations: [String] = []
     /// Steps sent to a disabled driver (must be 0).
     public var stepsWhileDisabled: Int64 = 0
     public var samples: [TraceSample] = []

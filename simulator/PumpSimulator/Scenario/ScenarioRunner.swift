@@ -65,6 +65,7 @@ struct Run {
             if actuation.steps > 0 {
                 result.commandedSteps += actuation.steps
                 if controller.alarms.anyStoppingActive { result.forwardStepsDuringStoppingAlarm += actuation.steps }
+                checkCaps(at: now)
             }
             if controller.alarms.raisedCount != raisedCount {
                 raisedCount = controller.alarms.raisedCount
@@ -94,6 +95,23 @@ struct Run {
         record(.loadSyringe(scenario.syringe, fill: scenario.fill), label: "set-up", expect: .accepted, at: .origin)
         if scenario.autoStart, programCommand(label: "set-up", expect: .accepted, at: .origin) {
             record(.start, label: "set-up", expect: .accepted, at: .origin)
+        }
+    }
+
+    /// DESIGN.md rule 1: no window and no program total past its cap, after any forward step.
+    private mutating func checkCaps(at now: ControlInstant) {
+        guard let caps = controller.capsInForce else {
+            result.capViolations.append("forward steps at \(now) with no program caps in force")
+            return
+        }
+        for window in DoseWindow.allCases {
+            let delivered = controller.ledger.delivered(in: window).milligrams
+            if delivered > caps.cap(for: window) {
+                result.capViolations.append("\(delivered) over \(window) exceeds the cap \(caps.cap(for: window)) at \(now)")
+            }
+        }
+        if controller.ledger.programTotal.milligrams > caps.perProgram {
+            result.capViolations.append("program total \(controller.ledger.programTotal) exceeds \(caps.perProgram) at \(now)")
         }
     }
 
@@ -183,8 +201,12 @@ struct Run {
     private mutating func record(
         _ command: TechnicianCommand, label: String, expect: ScenarioEvent.ExpectedOutcome?, at now: ControlInstant
     ) -> Bool {
+        let alarmWasActive = controller.alarms.anyActive
         switch controller.handle(command, at: now) {
         case .success:
+            if case .bolus = command, alarmWasActive {
+                result.failures.append("\(label): a bolus was accepted while an alarm was active (DESIGN.md rule 6)")
+            }
             log(label: label, command: command.description, accepted: true, detail: "", expect: expect, at: now)
             return true
         case .failure(let refusal):

@@ -1,0 +1,32 @@
+/// An exact amount of drug, in picograms, for the dose ledger's integer arithmetic.
+///
+/// Floating-point sums drift; the ledger must never under-count (DESIGN.md rule 5), so every
+/// amount entering it is rounded up to a whole picogram and every cap is rounded down. A step of
+/// ketamine weighs about 0.1–3.5 µg, so rounding adds at most one part in 10⁵ per step; `Int64`
+/// picograms still hold 9 kg.
+public struct Picograms: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public var value: Int64
+
+    public init(_ value: Int64) { self.value = value }
+
+    public static var zero: Picograms { Picograms(0) }
+
+    /// The smallest whole number of picograms not less than `amount`: for delivered drug.
+    public init(roundingUp amount: Milligrams) {
+        value = Int64((amount.value * 1_000_000_000).rounded(.up))
+    }
+
+    /// The largest whole number of picograms not more than `amount`: for caps.
+    public init(roundingDown amount: Milligrams) {
+        value = Int64((amount.value * 1_000_000_000).rounded(.down))
+    }
+
+    public var milligrams: Milligrams { Milligrams(Double(value) / 1_000_000_000) }
+
+    public static func < (lhs: Picograms, rhs: Picograms) -> Bool { lhs.value < rhs.value }
+    public static func + (lhs: Picograms, rhs: Picograms) -> Picograms { Picograms(lhs.value &+ rhs.value) }
+    public static func - (lhs: Picograms, rhs: Picograms) -> Picograms { Picograms(lhs.value &- rhs.value) }
+    public static func * (lhs: Picograms, rhs: Int64) -> Picograms { Picograms(lhs.value &* rhs) }
+
+    public var description: String { milligrams.description }
+}

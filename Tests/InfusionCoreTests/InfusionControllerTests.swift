@@ -1,0 +1,145 @@
+import InfusionCore
+import Testing
+
+@Suite("Infusion controller")
+struct InfusionControllerTests {
+    @Test func deliversTheProgramToTheStep() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .hours(4) + .seconds(1))
+        #expect(bench.controller.state == .completed)
+        let expected = Int64((49 * PumpMechanics.reference.stepsPerMillilitre(for: bench.syringe)).rounded(.down))
+        #expect(bench.motor.forwardSteps == expected)
+        #expect(bench.controller.worstBasalStepError < 1)
+        // The ledger rounds each step's mass up to a whole picogram: never less than what was
+        // commanded, and at most 1 pg per step more.
+        let exact = Double(bench.motor.forwardSteps) * 2 / PumpMechanics.reference.stepsPerMillilitre(for: bench.syringe)
+        let ledger = bench.controller.ledger.lifetimeTotal.milligrams.value
+        #expect(ledger >= exact && ledger <= exact + Double(bench.motor.forwardSteps) * 1e-9)
+    }
+
+    /// ALARM-002: a high-priority condition stops the motor in the very tick it is first seen.
+    @Test(arguments: [
+        "clamp opened", "end of travel", "link lost", "journal failed", "loop overran", "pressure at threshold",
+    ])
+    func highPriorityConditionStopsTheMotorWithinOneTick(condition: String) throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(30))
+        switch condition {
+        case "clamp opened": bench.motor.sensors.syringeClamped = false
+        case "end of travel": bench.motor.sensors.plungerAtEndOfTravel = true
+        case "link lost": bench.motor.sensors.pumpLinkHealthy = false
+        case "journal failed": bench.motor.sensors.journalHealthy = false
+        case "loop overran": bench.motor.sensors.loopOverran = true
+        default: bench.motor.sensors.plungerForceNewtons = 600 / 7_500.617 * bench.syringe.plungerAreaSquareMillimetres
+        }
+        let actuation = bench.run(for: .milliseconds(1))
+        #expect(actuation.steps <= 0, "forward steps in the tick that saw \(condition)")
+        #expect(actuation.indicator.priority == .high)
+        #expect(bench.controller.state == .stoppedByAlarm)
+        let before = bench.motor.forwardSteps
+        bench.run(for: .seconds(10))
+        #expect(bench.motor.forwardSteps == before, "delivery continued after \(condition)")
+    }
+
+    @Test func noBolusWhileAnAlarmIsActive() throws {
+        // 3 mL at 12.25 mL/h lasts under 15 minutes: the low-priority near-empty alarm is active.
+        var bench = try Bench()
+        try bench.startInfusion(fill: Millilitres(3))
+        bench.run(for: .seconds(1))
+        #expect(bench.controller.alarms.isActive(.nearEmpty))
+        #expect(bench.controller.state == .running, "near empty does not stop delivery")
+        let refused = bench.controller.handle(.bolus(MilligramsPerKilogram(0.1), confirmSoftLimits: true), at: bench.now)
+        guard case .failure(let refusal) = refused, case .alarmActive = refusal.code else {
+            Issue.record("bolus accepted with an alarm active: \(refused)")
+            return
+        }
+    }
+
+    @Test func anAlarmCancelsAnActiveBolus() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(5))
+        try bench.command(.bolus(MilligramsPerKilogram(0.1), confirmSoftLimits: false))
+        #expect(bench.controller.state == .bolus)
+        bench.motor.sensors.syringeClamped = false
+        bench.run(for: .milliseconds(1))
+        bench.motor.sensors.syringeClamped = true
+        bench.run(for: .seconds(1))
+        try bench.command(.reset)
+        try bench.command(.resume)
+        #expect(bench.controller.state == .running, "the cancelled bolus must not come back on resume")
+    }
+
+    /// SAFE-001: the monitor sees a stall through the encoder and stops the motor.
+    @Test func encoderThatStopsFollowingIsAStall() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(2))
+        bench.motor.encoderFollows = false
+        bench.run(for: .seconds(20))
+        #expect(bench.controller.alarms.isActive(.motorStall))
+        #expect(bench.controller.state == .stoppedByAlarm)
+    }
+
+    /// SAFE-002: motion without steps is a runaway: fault, enable dropped, no reset.
+    @Test func motionWithoutStepsIsARunaway() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(2))
+        bench.motor.sensors.encoderCounts = (bench.motor.sensors.encoderCounts ?? 0) + 200
+        let actuation = bench.run(for: .milliseconds(1))
+        #expect(!actuation.motorEnabled)
+        #expect(bench.controller.state == .fault)
+        #expect(bench.controller.alarms.isActive(.deliveryMismatch))
+        #expect(throws: CommandRefusal.self) { try bench.command(.reset) }
+    }
+
+    /// STATE-002: a restart during an infusion comes up stopped, alarmed, with totals restored.
+    @Test func restartComesUpStoppedWithTotalsRestored() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .minutes(10))
+        let saved = bench.controller.persistentState
+        let ledgerBefore = bench.controller.ledger.lifetimeTotal
+        var restarted = InfusionController(restoring: saved, settings: ControllerSettings(), at: bench.now)
+        #expect(restarted.state == .stoppedByAlarm)
+        #expect(restarted.alarms.isActive(.restartedDuringInfusion))
+        #expect(restarted.ledger.lifetimeTotal == ledgerBefore)
+        #expect(restarted.programDeliveredVolume == bench.controller.programDeliveredVolume)
+        let actuation = restarted.tick(now: bench.now + .milliseconds(1), sensors: bench.motor.sensors)
+        #expect(actuation.steps == 0 && !actuation.motorEnabled)
+        if case .success = restarted.handle(.resume, at: bench.now) { Issue.record("resumed without a reset") }
+    }
+
+    @Test func commandsThatDoNotFitTheStateAreRefusedNamingIt() throws {
+        var bench = try Bench()
+        let result = bench.controller.handle(.start, at: bench.now)
+        guard case .failure(let refusal) = result else {
+            Issue.record("start accepted with no syringe")
+            return
+        }
+        #expect(refusal.description.contains("no syringe"))
+        try bench.startInfusion()
+        guard case .failure(let unload) = bench.controller.handle(.unloadSyringe, at: bench.now) else {
+            Issue.record("unload accepted while running")
+            return
+        }
+        #expect(unload.description.contains("running"))
+    }
+
+    @Test func pausedTooLongCallsBackAfterTwoMinutes() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(5))
+        try bench.command(.pause)
+        bench.run(for: .seconds(119))
+        #expect(!bench.controller.alarms.isActive(.pausedTooLong))
+        bench.run(for: .seconds(2))
+        #expect(bench.controller.alarms.isActive(.pausedTooLong))
+        try bench.command(.resume)
+        bench.run(for: .milliseconds(1))
+        #expect(!bench.controller.alarms.isActive(.pausedTooLong))
+    }
+}
