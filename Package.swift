@@ -103,3 +103,23 @@ let package = Package(
         ),
     ]
 )
+
+/// Benchmarks (ordo-one/benchmark, with malloc counting) are declared only when asked for, so
+/// `swift build` and `swift test` never build the benchmark framework: `scripts/bench` sets
+/// INFUSIOND_BENCHMARKS=1 and runs `swift package --disable-sandbox benchmark`.
+if Context.environment["INFUSIOND_BENCHMARKS"] == "1" {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "InfusionBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "InfusionCore",
+                "PumpSimulator",
+            ],
+            path: "Benchmarks/InfusionBenchmarks",
+            swiftSettings: strictSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}

@@ -31,39 +31,22 @@ struct PumpsimCommandTests {
         return path
     }
 
-    static let short = """
-        name = "short"
-        tick = "1 ms"
-        run_for = "1 min"
-        [pump]
-        syringe = "BD Plastipak 50 mL"
-        fill = "50 mL"
-        [patient]
-        weight = "70 kg"
-        [program]
-        drug = "ketamine"
-        concentration = "2 mg/mL"
-        dose = "0.35 mg/kg/h"
-        duration = "4 h"
-        [expect]
-        state = "running"
-        """
 
     @Test func exitsZeroWhenEveryExpectationHolds() throws {
-        let (status, output) = try Self.run(["run", try Self.temporaryScenario(Self.short), "--json"])
+        let (status, output) = try Self.run(["run", try Self.temporaryScenario(SampleScenario.minimalExpectingRunning), "--json"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("\"passed\" : true"))
     }
 
     @Test func exitsOneNamingTheExpectationThatFailed() throws {
-        let failing = Self.short.replacingOccurrences(of: "state = \"running\"", with: "state = \"completed\"")
+        let failing = SampleScenario.minimalExpectingRunning.replacingOccurrences(of: "state = \"running\"", with: "state = \"completed\"")
         let (status, output) = try Self.run(["run", try Self.temporaryScenario(failing)])
         #expect(status == 1)
         #expect(output.contains("FAIL: expected the final state completed, got running"))
     }
 
     @Test func exitsTwoSayingWhereTheScenarioCannotBeRead() throws {
-        let broken = Self.short.replacingOccurrences(of: "dose = \"0.35 mg/kg/h\"", with: "dose = \"0.35 bananas\"")
+        let broken = SampleScenario.minimalExpectingRunning.replacingOccurrences(of: "dose = \"0.35 mg/kg/h\"", with: "dose = \"0.35 bananas\"")
         let path = try Self.temporaryScenario(broken)
         let (status, output) = try Self.run(["run", path])
         #expect(status == 2)
@@ -74,7 +57,7 @@ struct PumpsimCommandTests {
 
     @Test func reportWritesTheThreeFiles() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
-        let (status, _) = try Self.run(["run", try Self.temporaryScenario(Self.short), "--report", directory.path])
+        let (status, _) = try Self.run(["run", try Self.temporaryScenario(SampleScenario.minimalExpectingRunning), "--report", directory.path])
         #expect(status == 0)
         for file in ["summary.json", "trumpet.svg", "trace.svg"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file) missing")

@@ -5,24 +5,9 @@ import Testing
 
 @Suite("Scenario files")
 struct ScenarioParserTests {
-    static let valid = """
-        name = "t"
-        tick = "1 ms"
-        run_for = "1 min"
-        [pump]
-        syringe = "BD Plastipak 50 mL"
-        fill = "50 mL"
-        [patient]
-        weight = "70 kg"
-        [program]
-        drug = "ketamine"
-        concentration = "2 mg/mL"
-        dose = "0.35 mg/kg/h"
-        duration = "4 h"
-        """
 
     @Test func theMinimalScenarioParses() throws {
-        let scenario = try ScenarioParser.parse(Self.valid, file: "t.toml", syringes: try RepositoryFiles.syringes())
+        let scenario = try ScenarioParser.parse(SampleScenario.minimal, file: "t.toml", syringes: try RepositoryFiles.syringes())
         #expect(scenario.program?.concentration == MilligramsPerMillilitre(2))
         #expect(scenario.autoStart)
     }
@@ -38,7 +23,7 @@ struct ScenarioParserTests {
         ("name = \"t\"", "name = ", "line 1"),
     ])
     func unreadableScenarioIsRefusedSayingWhere(original: String, replacement: String, field: String) throws {
-        let text = Self.valid.replacingOccurrences(of: original, with: replacement)
+        let text = SampleScenario.minimal.replacingOccurrences(of: original, with: replacement)
         let syringes = try RepositoryFiles.syringes()
         do {
             _ = try ScenarioParser.parse(text, file: "bad.toml", syringes: syringes)

@@ -110,9 +110,7 @@ struct Run: ParsableCommand {
         }
         let summary = ReportWriter.summary(for: result, trumpet: ReportWriter.trumpet(for: result, setRate: setRate))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            print(String(decoding: try ReportWriter.jsonEncoder.encode(summary), as: UTF8.self))
         } else {
             printText(summary, reportDirectory: report)
         }
@@ -198,9 +196,7 @@ struct Trumpet: ParsableCommand {
                 to: directory.appendingPathComponent("trumpet.svg"), atomically: true, encoding: .utf8)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(analysis), as: UTF8.self))
+            print(String(decoding: try ReportWriter.jsonEncoder.encode(analysis), as: UTF8.self))
             return
         }
         print("IEC 60601-2-24 trumpet: \(spec.name) at \(setRate), 2nd hour, samples every 30 s")

@@ -3,6 +3,13 @@ import InfusionCore
 
 /// Writes `summary.json`, `trumpet.svg` and `trace.svg` for a run (`pumpsim run --report DIR`).
 public enum ReportWriter {
+    /// The one JSON style of every report: stable key order, readable, slashes as written.
+    public static var jsonEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
     /// Trumpet analysis of a run: the second hour of the run's delivery, when the run is at least
     /// two hours long at a constant set rate; else the longest stretch available after the first
     /// quarter, which the summary marks as non-standard.
@@ -36,9 +43,7 @@ public enum ReportWriter {
     public static func write(_ result: ScenarioResult, setRate: MillilitresPerHour?, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let trumpet = trumpet(for: result, setRate: setRate)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(summary(for: result, trumpet: trumpet)).write(to: directory.appendingPathComponent("summary.json"))
+        try jsonEncoder.encode(summary(for: result, trumpet: trumpet)).write(to: directory.appendingPathComponent("summary.json"))
         try trumpetChart(trumpet, title: "Trumpet curve — \(result.scenario)").write(
             to: directory.appendingPathComponent("trumpet.svg"), atomically: true, encoding: .utf8)
         try traceChart(result).write(to: directory.appendingPathComponent("trace.svg"), atomically: true, encoding: .utf8)
