@@ -20,9 +20,10 @@ struct ScenarioParserTests {
         ("duration = \"4 h\"", "duration = \"4 h\"\nvolume = \"3 mL\"", "duration"),
         ("run_for = \"1 min\"", "run_for = \"1 min\"\n[[event]]\nat = \"1 s\"\ndo = \"explode\"", "do"),
         ("run_for = \"1 min\"", "run_for = \"1 min\"\nrunfor = \"2 min\"", "runfor"),
-        ("name = \"t\"", "name = ", "line 1"),
+        ("name = \"minimal\"", "name = ", "line 1"),
     ])
     func unreadableScenarioIsRefusedSayingWhere(original: String, replacement: String, field: String) throws {
+        #expect(SampleScenario.minimal.contains(original), "the mutation no longer applies to the sample")
         let text = SampleScenario.minimal.replacingOccurrences(of: original, with: replacement)
         let syringes = try RepositoryFiles.syringes()
         do {
