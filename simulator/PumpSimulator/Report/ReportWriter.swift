@@ -69,27 +69,32 @@ public enum ReportWriter {
         return chart.render()
     }
 
-    /// Line pressure and delivered volume over the run.
+    /// Line pressure (the highest in each 30 s interval, so no peak is lost) above, delivered
+    /// volume below, with every alarm marked on both.
     public static func traceChart(_ result: ScenarioResult) -> String {
-        let hours = result.samples.map { $0.at.seconds.hours }
-        let useHours = (hours.last ?? 0) > 2
-        let times = useHours ? hours : result.samples.map { $0.at.seconds.minutes }
-        let maxPressure = max(100, result.samples.map(\.pressure).max() ?? 0)
-        let maxVolume = max(1, result.samples.map(\.deliveredToPatient).max() ?? 0)
-        var chart = SVGChart(
-            title: "Pressure and delivery — \(result.scenario)", xLabel: useHours ? "time (h)" : "time (min)",
-            yLabel: "pressure (mmHg)  /  delivered (% of \(formatQuantityValue(maxVolume)) mL)",
-            xRange: 0...max(times.last ?? 1, 0.01), yRange: 0...max(maxPressure * 1.1, 110))
-        let scale = maxPressure * 1.1 / 100
-        chart.series = [
-            .init(label: "line pressure", colour: "#c0392b", points: Array(zip(times, result.samples.map(\.pressure)))),
-            .init(label: "delivered (%)", colour: "#2471a3", points: Array(zip(times, result.samples.map { $0.deliveredToPatient / maxVolume * 100 * scale }))),
-        ]
+        let useHours = result.simulated.seconds.hours > 2
+        let time: (ControlDuration) -> Double = { useHours ? $0.seconds.hours : $0.seconds.minutes }
+        let times = result.samples.map { time($0.at) }
+        let xRange = 0...max(times.last ?? 1, 0.01)
+        let xLabel = useHours ? "time (h)" : "time (min)"
+        let maxPressure = max(50, (result.samples.map(\.pressure).max() ?? 0) * 1.15)
+        let maxVolume = max(0.1, (result.samples.map(\.deliveredToPatient).max() ?? 0) * 1.1)
+        var pressure = SVGChart(
+            title: "Line pressure — \(result.scenario)", xLabel: xLabel, yLabel: "pressure (mmHg)", xRange: xRange,
+            yRange: 0...maxPressure)
+        pressure.height = 320
+        pressure.series = [.init(label: "line pressure", colour: "#c0392b", points: Array(zip(times, result.samples.map(\.pressure))))]
+        var delivered = SVGChart(
+            title: "Delivered to the patient", xLabel: xLabel, yLabel: "volume (mL)", xRange: xRange, yRange: 0...maxVolume)
+        delivered.height = 320
+        delivered.series = [.init(label: "delivered", colour: "#2471a3", points: Array(zip(times, result.samples.map(\.deliveredToPatient))))]
         for alarm in result.alarms {
-            let at = useHours ? alarm.at.seconds.hours : alarm.at.seconds.minutes
-            chart.series.append(.init(label: alarm.id.name, colour: alarm.id.priority == .high ? "#e67e22" : "#aaa", points: [(at, 0), (at, maxPressure * 1.1)], dashed: true))
+            let colour = alarm.id.priority == .high ? "#e67e22" : alarm.id.priority == .medium ? "#b7950b" : "#999"
+            let at = time(alarm.at)
+            pressure.series.append(.init(label: alarm.id.name, colour: colour, points: [(at, 0), (at, maxPressure)], dashed: true))
+            delivered.series.append(.init(label: alarm.id.name, colour: colour, points: [(at, 0), (at, maxVolume)], dashed: true))
         }
-        return chart.render()
+        return SVGChart.stack([pressure, delivered])
     }
 }
 

@@ -55,6 +55,7 @@ struct Run {
         var nextEvent = 0
         var nextSample = ControlInstant.origin
         var raisedCount = controller.alarms.raisedCount
+        var peakSinceSample = 0.0
         while now <= end {
             while nextEvent < scenario.events.count, ControlInstant.origin + scenario.events[nextEvent].at <= now {
                 apply(scenario.events[nextEvent], at: now)
@@ -72,10 +73,13 @@ struct Run {
                 logRaisedAlarms(at: now)
             }
             pump.apply(actuation, at: now, interval: tick)
+            // The trace holds the highest pressure of each interval, so a short peak is not lost.
+            peakSinceSample = max(peakSinceSample, pump.line.pressure)
             if now >= nextSample {
                 result.samples.append(
-                    .init(at: now - .origin, deliveredToPatient: pump.line.deliveredToPatient, pressure: pump.line.pressure, state: controller.state))
+                    .init(at: now - .origin, deliveredToPatient: pump.line.deliveredToPatient, pressure: peakSinceSample, state: controller.state))
                 nextSample = nextSample + ScenarioRunner.samplePeriod
+                peakSinceSample = 0
             }
             now = now + tick
         }
