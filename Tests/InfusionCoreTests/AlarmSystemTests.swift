@@ -14,7 +14,7 @@ struct AlarmSystemTests {
     }
 
     @Test func catalogueMarksHazardsHighAndLatching() {
-        for id in [AlarmID.occlusion, .airInLine, .syringeEmpty, .syringeDisengaged, .motorStall, .deliveryMismatch, .pumpLinkLost, .journalFailure, .loopOverrun, .restartedDuringInfusion] {
+        for id in [AlarmID.occlusion, .airInLine, .syringeEmpty, .syringeDisengaged, .motorStall, .deliveryMismatch, .pumpLinkLost, .journalFailure, .loopOverrun, .restartedDuringInfusion, .forceSensorFault] {
             #expect(id.priority == .high && id.isLatching && id.stopsDelivery, "\(id)")
         }
         #expect(!AlarmID.nearEmpty.stopsDelivery)

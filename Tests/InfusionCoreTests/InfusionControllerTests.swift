@@ -21,6 +21,7 @@ struct InfusionControllerTests {
     /// ALARM-002: a high-priority condition stops the motor in the very tick it is first seen.
     @Test(arguments: [
         "clamp opened", "end of travel", "link lost", "journal failed", "loop overran", "pressure at threshold",
+        "force not a number", "force far below zero",
     ])
     func highPriorityConditionStopsTheMotorWithinOneTick(condition: String) throws {
         var bench = try Bench()
@@ -32,6 +33,8 @@ struct InfusionControllerTests {
         case "link lost": bench.motor.sensors.pumpLinkHealthy = false
         case "journal failed": bench.motor.sensors.journalHealthy = false
         case "loop overran": bench.motor.sensors.loopOverran = true
+        case "force not a number": bench.motor.sensors.plungerForceNewtons = .nan
+        case "force far below zero": bench.motor.sensors.plungerForceNewtons = -500
         default: bench.motor.sensors.plungerForceNewtons = 600 / 7_500.617 * bench.syringe.plungerAreaSquareMillimetres
         }
         let actuation = bench.run(for: .milliseconds(1))

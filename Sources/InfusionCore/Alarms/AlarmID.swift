@@ -29,12 +29,15 @@ public enum AlarmID: Int, CaseIterable, Hashable, Sendable, CustomStringConverti
     case nearEmpty
     case infusionComplete
     case pausedTooLong
+    /// The force sensor reads something no syringe can produce (not a number, or far below zero):
+    /// occlusion detection would be blind, so delivery stops.
+    case forceSensorFault
 
     /// Every condition that can endanger the patient is high priority (DESIGN.md rule 3).
     public var priority: AlarmPriority {
         switch self {
         case .occlusion, .airInLine, .syringeEmpty, .syringeDisengaged, .motorStall, .deliveryMismatch,
-            .pumpLinkLost, .journalFailure, .loopOverrun, .restartedDuringInfusion:
+            .pumpLinkLost, .journalFailure, .loopOverrun, .restartedDuringInfusion, .forceSensorFault:
             .high
         case .doseLimitReached, .pausedTooLong: .medium
         case .nearEmpty, .infusionComplete: .low
@@ -64,6 +67,7 @@ public enum AlarmID: Int, CaseIterable, Hashable, Sendable, CustomStringConverti
         case .nearEmpty: "near_empty"
         case .infusionComplete: "infusion_complete"
         case .pausedTooLong: "paused_too_long"
+        case .forceSensorFault: "force_sensor_fault"
         }
     }
 

@@ -31,9 +31,9 @@ public struct AlarmSystem: Sendable {
     /// Bits of the alarms that latch, that stop delivery, and of each priority. Literals, not
     /// derived at run time, so reading them in the tick costs no lazy-initialisation check;
     /// `AlarmSystemTests.masksMatchTheCatalogue` proves they match ``AlarmID``.
-    public static var latchingMask: UInt32 { 0x07FF }
-    public static var stoppingMask: UInt32 { 0x07FF }
-    public static var highPriorityMask: UInt32 { 0x03FF }
+    public static var latchingMask: UInt32 { 0x47FF }
+    public static var stoppingMask: UInt32 { 0x47FF }
+    public static var highPriorityMask: UInt32 { 0x43FF }
     public static var mediumPriorityMask: UInt32 { 0x2400 }
     public static var lowPriorityMask: UInt32 { 0x1800 }
 

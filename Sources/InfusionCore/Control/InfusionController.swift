@@ -106,6 +106,10 @@ public struct InfusionController: Sendable {
             state: state)
     }
 
+    /// A tared load cell reads a little below zero from noise and drift; 20 N below zero (about
+    /// 270 mmHg of "suction" on a 50 mL plunger) is no physical reading: the sensor has failed.
+    static var forceSensorNegativeLimitNewtons: Double { 20 }
+
     /// The most steps one tick may emit: the driver's maximum rate over the elapsed interval,
     /// rounded up, plus one for the step that a rounding boundary can bring forward.
     private func stepLimit(for interval: ControlDuration) -> Int64 {
@@ -116,7 +120,11 @@ public struct InfusionController: Sendable {
     private mutating func observeConditions(_ sensors: SensorSnapshot, at now: ControlInstant) {
         let delivering = state.isDelivering
         if let syringe {
-            lastPressure = syringe.pressure(fromForce: sensors.plungerForceNewtons)
+            // A reading no syringe can produce blinds occlusion detection: stop rather than guess.
+            let force = sensors.plungerForceNewtons
+            let forceReadable = force.isFinite && force > -Self.forceSensorNegativeLimitNewtons
+            alarms.update(.forceSensorFault, conditionPresent: !forceReadable, at: now)
+            lastPressure = syringe.pressure(fromForce: forceReadable ? force : 0)
             let occluded = occlusion.observe(lastPressure, at: now, delivering: delivering)
             if alarms.update(.occlusion, conditionPresent: occluded, at: now), delivering {
                 // DESIGN.md rule 7: release the pressure stored in the line, within a hard bound.
@@ -130,6 +138,7 @@ public struct InfusionController: Sendable {
             alarms.update(.nearEmpty, conditionPresent: delivering && isNearEmpty(syringe), at: now)
         } else {
             lastPressure = .zero
+            alarms.update(.forceSensorFault, conditionPresent: false, at: now)
             alarms.update(.occlusion, conditionPresent: false, at: now)
             alarms.update(.airInLine, conditionPresent: false, at: now)
             alarms.update(.syringeDisengaged, conditionPresent: false, at: now)

@@ -9,6 +9,8 @@ public struct SimulatedFaults: Hashable, Sendable {
     public var runawayRate = MillilitresPerHour.zero
     /// The encoder stops counting.
     public var encoderFailed = false
+    /// The load cell's output is lost (the amplifier returns no number).
+    public var forceSensorFailed = false
     /// The syringe has been pulled out of its clamp.
     public var syringeDisengaged = false
     /// Health flags the daemon would set; the simulator lets scenarios set them.

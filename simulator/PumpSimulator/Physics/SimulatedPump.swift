@@ -72,7 +72,7 @@ public struct SimulatedPump: PumpDevice, Sendable {
             force = 0
         }
         return SensorSnapshot(
-            plungerForceNewtons: force,
+            plungerForceNewtons: faults.forceSensorFailed ? .nan : force,
             airInLine: bubbleRemaining > 0,
             syringeClamped: geometry != nil && !faults.syringeDisengaged,
             plungerAtEndOfTravel: geometry != nil && fluidInBarrel <= Self.endOfTravelMargin,

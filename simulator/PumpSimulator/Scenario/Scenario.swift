@@ -97,6 +97,7 @@ public enum ScenarioFault: Sendable, CustomStringConvertible {
     case stall, clearStall
     case runaway(MillilitresPerHour), clearRunaway
     case encoderFailure
+    case forceSensorFailure
     case disengage, engage
     case linkLost, linkRestored
     case journalFailure, journalRestored
@@ -114,6 +115,7 @@ public enum ScenarioFault: Sendable, CustomStringConvertible {
         case .runaway(let rate): "runaway \(rate)"
         case .clearRunaway: "clear_runaway"
         case .encoderFailure: "encoder_failure"
+        case .forceSensorFailure: "force_sensor_failure"
         case .disengage: "disengage"
         case .engage: "engage"
         case .linkLost: "link_lost"

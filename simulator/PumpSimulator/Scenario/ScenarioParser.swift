@@ -129,6 +129,7 @@ public enum ScenarioParser {
         case "runaway": action = .fault(.runaway(try table.quantity("rate", QuantityParser.volumeRate)))
         case "clear_runaway": action = .fault(.clearRunaway)
         case "encoder_failure": action = .fault(.encoderFailure)
+        case "force_sensor_failure": action = .fault(.forceSensorFailure)
         case "disengage": action = .fault(.disengage)
         case "engage": action = .fault(.engage)
         case "link_lost": action = .fault(.linkLost)

@@ -169,6 +169,7 @@ struct Run {
         case .runaway(let rate): pump.faults.runawayRate = rate
         case .clearRunaway: pump.faults.runawayRate = .zero
         case .encoderFailure: pump.faults.encoderFailed = true
+        case .forceSensorFailure: pump.faults.forceSensorFailed = true
         case .disengage: pump.faults.syringeDisengaged = true
         case .engage: pump.faults.syringeDisengaged = false
         case .linkLost: pump.faults.pumpLinkLost = true
