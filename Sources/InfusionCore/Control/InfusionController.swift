@@ -256,13 +256,6 @@ public struct InfusionController: Sendable {
         if let next = state.after(event) { state = next }
     }
 
-    /// How far basal delivery is from the exact integral of the rate, in steps (ideal − delivered).
-    /// The planner keeps it within [0, 1) while delivering; tests and the simulator watch it.
-    public func basalStepError(at now: ControlInstant) -> Double {
-        guard state.isDelivering, !basal.reachedTarget else { return 0 }
-        return basal.idealSteps(at: now) - Double(basal.deliveredSteps)
-    }
-
     /// The caps in force for the current program (nil without one).
     public var capsInForce: DoseCaps? { limits?.caps }
 
