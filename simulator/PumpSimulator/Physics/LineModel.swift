@@ -20,6 +20,7 @@ public struct LineModel: Sendable {
     public var occluded = false
     /// Volume that has left the line into the patient.
     public private(set) var deliveredToPatient: Double = 0
+    private var decay: (hours: Double, tau: Double, factor: Double) = (0, 0, 1)
 
     public init(compliance: Double = 0.001, resistance: Double = 0.3, venousPressure: Double = 10) {
         complianceMillilitresPerMillimetreOfMercury = compliance
@@ -41,8 +42,10 @@ public struct LineModel: Sendable {
         excessPressure = max(excessPressure, -venousPressure)
         guard !occluded, hours > 0 else { return }
         let tau = resistanceMillimetresOfMercuryPerMillilitrePerHour * complianceMillilitresPerMillimetreOfMercury
+        // The tick is almost always the same length: compute e^(−Δt/τ) once per (Δt, τ).
+        if hours != decay.hours || tau != decay.tau { decay = (hours, tau, exp(-hours / tau)) }
         let before = excessPressure
-        excessPressure = before * exp(-hours / tau)
+        excessPressure = before * decay.factor
         deliveredToPatient += (before - excessPressure) * complianceMillilitresPerMillimetreOfMercury
     }
 }

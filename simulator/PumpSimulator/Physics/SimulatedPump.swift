@@ -22,6 +22,8 @@ public struct SimulatedPump: PumpDevice, Sendable {
     public private(set) var motorSteps: Int64 = 0
     /// Nominal plunger travel in steps since the syringe was loaded.
     public private(set) var plungerSteps: Double = 0
+    /// Volume displaced at `plungerSteps`, kept so each tick evaluates the drive model once.
+    private var displacedAtPlunger: Double = 0
     /// Encoder reading, counts.
     public private(set) var encoderCounts: Int64 = 0
     private var encoderFraction: Double = 0
@@ -47,6 +49,7 @@ public struct SimulatedPump: PumpDevice, Sendable {
         geometry = (mechanics.stepsPerMillilitre(for: spec), spec.millilitresPerMillimetre, spec.plungerAreaSquareMillimetres)
         fluidInBarrel = fluid.value
         plungerSteps = 0
+        displacedAtPlunger = 0
         faults.syringeDisengaged = false
     }
 
@@ -100,9 +103,10 @@ public struct SimulatedPump: PumpDevice, Sendable {
             // The plunger stops at the end of the barrel, whatever the motor does.
             let maximumForward = fluidInBarrel * geometry.stepsPerMillilitre
             if travelSteps > maximumForward { travelSteps = max(0, maximumForward) }
-            let before = displacedVolume(at: plungerSteps, millilitresPerMillimetre: geometry.millilitresPerMillimetre)
             plungerSteps += travelSteps
-            displaced = displacedVolume(at: plungerSteps, millilitresPerMillimetre: geometry.millilitresPerMillimetre) - before
+            let after = displacedVolume(at: plungerSteps, millilitresPerMillimetre: geometry.millilitresPerMillimetre)
+            displaced = after - displacedAtPlunger
+            displacedAtPlunger = after
             fluidInBarrel -= displaced
         }
         if !faults.encoderFailed {
