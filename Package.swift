@@ -92,6 +92,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "PumpHardwareTests",
+            dependencies: [
+                "PumpHardware",
+                "InfusionCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "PumpSimulatorTests",
             dependencies: [
                 "PumpSimulator",

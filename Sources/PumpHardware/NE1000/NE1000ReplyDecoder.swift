@@ -1,0 +1,73 @@
+/// What the host side of the link makes of the pump's bytes.
+public enum NE1000IncomingReply: Hashable, Sendable {
+    /// The text between STX and ETX (basic) or the checked data of a safe packet.
+    case reply(String)
+    /// Bytes outside any reply (noise, or a pump answering in the other mode).
+    case garbage(count: Int)
+    /// A safe packet that failed its length, ETX or CRC check.
+    case corruptSafePacket
+    /// A basic reply longer than any real reply.
+    case overlong
+}
+
+/// Splits the byte stream from an NE-1000 into replies. The host knows which mode it is in, so
+/// it tells the decoder; an unsolicited alarm arrives the same way as any reply.
+public struct NE1000ReplyDecoder: Sendable {
+    public enum Mode: Sendable { case basic, safe }
+
+    public static let maximumReplyLength = 64
+    public var mode: Mode
+    private var buffer: [UInt8] = []
+    private var skipped = 0
+
+    public init(mode: Mode) {
+        self.mode = mode
+        buffer.reserveCapacity(256)
+    }
+
+    public mutating func reset() {
+        buffer.removeAll(keepingCapacity: true)
+        skipped = 0
+    }
+
+    public mutating func feed(_ byte: UInt8) -> NE1000IncomingReply? {
+        if buffer.isEmpty {
+            guard byte == NE1000Framing.startOfText else {
+                skipped += 1
+                return nil
+            }
+            buffer.append(byte)
+            if skipped > 0 {
+                defer { skipped = 0 }
+                return .garbage(count: skipped)
+            }
+            return nil
+        }
+        buffer.append(byte)
+        switch mode {
+        case .basic:
+            if byte == NE1000Framing.endOfText {
+                defer { buffer.removeAll(keepingCapacity: true) }
+                return .reply(String(decoding: buffer.dropFirst().dropLast(), as: UTF8.self))
+            }
+            if buffer.count > Self.maximumReplyLength {
+                buffer.removeAll(keepingCapacity: true)
+                return .overlong
+            }
+            return nil
+        case .safe:
+            guard buffer.count >= 2 else { return nil }
+            let length = Int(buffer[1])
+            guard length >= 5 else {
+                buffer.removeAll(keepingCapacity: true)
+                return .corruptSafePacket
+            }
+            guard buffer.count == length + 1 else { return nil }
+            defer { buffer.removeAll(keepingCapacity: true) }
+            let data = buffer[2..<(length - 2)]
+            let crc = UInt16(buffer[length - 2]) << 8 | UInt16(buffer[length - 1])
+            guard buffer[length] == NE1000Framing.endOfText, CRC16.xmodem(data) == crc else { return .corruptSafePacket }
+            return .reply(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
