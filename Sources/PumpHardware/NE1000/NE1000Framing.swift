@@ -24,6 +24,16 @@ public enum NE1000Framing {
         return [startOfText, UInt8(data.count + 4)] + data + [UInt8(crc >> 8), UInt8(crc & 0xFF), endOfText]
     }
 
+    /// The data of a complete safe-mode packet (STX through ETX), or nil when its ETX or CRC is
+    /// wrong. `packet.count` must be the length byte plus one.
+    static func safeData(of packet: [UInt8]) -> [UInt8]? {
+        let length = packet.count - 1
+        guard length >= 5, Int(packet[1]) == length, packet[length] == endOfText else { return nil }
+        let data = Array(packet[2..<(length - 2)])
+        let crc = UInt16(packet[length - 2]) << 8 | UInt16(packet[length - 1])
+        return CRC16.xmodem(data) == crc ? data : nil
+    }
+
     /// A basic-mode reply: STX, data, ETX.
     public static func basicReply(_ text: String) -> [UInt8] {
         [startOfText] + Array(text.utf8) + [endOfText]

@@ -64,9 +64,7 @@ public struct NE1000ReplyDecoder: Sendable {
             }
             guard buffer.count == length + 1 else { return nil }
             defer { buffer.removeAll(keepingCapacity: true) }
-            let data = buffer[2..<(length - 2)]
-            let crc = UInt16(buffer[length - 2]) << 8 | UInt16(buffer[length - 1])
-            guard buffer[length] == NE1000Framing.endOfText, CRC16.xmodem(data) == crc else { return .corruptSafePacket }
+            guard let data = NE1000Framing.safeData(of: buffer) else { return .corruptSafePacket }
             return .reply(String(decoding: data, as: UTF8.self))
         }
     }

@@ -47,11 +47,9 @@ public struct NE1000RequestDecoder: Sendable {
             // STX and the length byte, then length − 1 bytes: data, CRC (2), ETX.
             guard buffer.count == length + 1 else { return nil }
             defer { buffer.removeAll(keepingCapacity: true) }
-            let data = buffer[2..<(length - 2)]
-            let crc = UInt16(buffer[length - 2]) << 8 | UInt16(buffer[length - 1])
-            guard buffer[length] == NE1000Framing.endOfText, CRC16.xmodem(data) == crc,
-                let text = String(validating: data, as: UTF8.self)
-            else { return .corruptSafePacket }
+            guard let data = NE1000Framing.safeData(of: buffer), let text = String(validating: data, as: UTF8.self) else {
+                return .corruptSafePacket
+            }
             return .safe(text)
         }
 
