@@ -24,14 +24,25 @@ public enum NE1000Framing {
         return [startOfText, UInt8(data.count + 4)] + data + [UInt8(crc >> 8), UInt8(crc & 0xFF), endOfText]
     }
 
-    /// The data of a complete safe-mode packet (STX through ETX), or nil when its ETX or CRC is
-    /// wrong. `packet.count` must be the length byte plus one.
-    static func safeData(of packet: [UInt8]) -> [UInt8]? {
-        let length = packet.count - 1
-        guard length >= 5, Int(packet[1]) == length, packet[length] == endOfText else { return nil }
-        let data = Array(packet[2..<(length - 2)])
-        let crc = UInt16(packet[length - 2]) << 8 | UInt16(packet[length - 1])
-        return CRC16.xmodem(data) == crc ? data : nil
+    /// Where a safe-mode packet being received stands, given the bytes so far (STX first).
+    enum SafePacketProgress {
+        case incomplete
+        /// Its length byte is impossible, or its ETX or CRC is wrong: drop it.
+        case corrupt
+        case complete(data: [UInt8])
+    }
+
+    /// Judges a safe packet from its STX, its length byte, then length − 1 bytes (data, CRC high,
+    /// CRC low, ETX). Both ends of the link use it, so they agree on what a packet is.
+    static func safePacketProgress(_ bytes: [UInt8]) -> SafePacketProgress {
+        guard bytes.count >= 2 else { return .incomplete }
+        let length = Int(bytes[1])
+        guard length >= 5 else { return .corrupt }
+        guard bytes.count == length + 1 else { return .incomplete }
+        guard bytes[length] == endOfText else { return .corrupt }
+        let data = Array(bytes[2..<(length - 2)])
+        let crc = UInt16(bytes[length - 2]) << 8 | UInt16(bytes[length - 1])
+        return CRC16.xmodem(data) == crc ? .complete(data: data) : .corrupt
     }
 
     /// A basic-mode reply: STX, data, ETX.

@@ -56,16 +56,16 @@ public struct NE1000ReplyDecoder: Sendable {
             }
             return nil
         case .safe:
-            guard buffer.count >= 2 else { return nil }
-            let length = Int(buffer[1])
-            guard length >= 5 else {
+            switch NE1000Framing.safePacketProgress(buffer) {
+            case .incomplete:
+                return nil
+            case .corrupt:
                 buffer.removeAll(keepingCapacity: true)
                 return .corruptSafePacket
+            case .complete(let data):
+                buffer.removeAll(keepingCapacity: true)
+                return .reply(String(decoding: data, as: UTF8.self))
             }
-            guard buffer.count == length + 1 else { return nil }
-            defer { buffer.removeAll(keepingCapacity: true) }
-            guard let data = NE1000Framing.safeData(of: buffer) else { return .corruptSafePacket }
-            return .reply(String(decoding: data, as: UTF8.self))
         }
     }
 }

@@ -38,19 +38,17 @@ public struct NE1000RequestDecoder: Sendable {
 
         if buffer.first == NE1000Framing.startOfText || (buffer.isEmpty && byte == NE1000Framing.startOfText) {
             buffer.append(byte)
-            guard buffer.count >= 2 else { return nil }
-            let length = Int(buffer[1])
-            guard length >= 5 else {
+            switch NE1000Framing.safePacketProgress(buffer) {
+            case .incomplete:
+                return nil
+            case .corrupt:
                 buffer.removeAll(keepingCapacity: true)
                 return .corruptSafePacket
+            case .complete(let data):
+                buffer.removeAll(keepingCapacity: true)
+                guard let text = String(validating: data, as: UTF8.self) else { return .corruptSafePacket }
+                return .safe(text)
             }
-            // STX and the length byte, then length − 1 bytes: data, CRC (2), ETX.
-            guard buffer.count == length + 1 else { return nil }
-            defer { buffer.removeAll(keepingCapacity: true) }
-            guard let data = NE1000Framing.safeData(of: buffer), let text = String(validating: data, as: UTF8.self) else {
-                return .corruptSafePacket
-            }
-            return .safe(text)
         }
 
         if byte == NE1000Framing.carriageReturn {
