@@ -50,6 +50,7 @@ extension InfusionController {
             program = ActiveProgram(plan: plan)
             limits = program?.limits
             programDeliveredVolume = .zero
+            loadingBolusSettled = false
             ledger.beginProgram()
             monitor.beginProgram()
             alarms.clear(.infusionComplete)
@@ -58,7 +59,7 @@ extension InfusionController {
 
         case .start:
             guard let program else { return refuse(.wrongState(state)) }
-            let withBolus = program.plan.loadingBolus != nil && !program.loadingBolusDone
+            let withBolus = program.plan.loadingBolus != nil && !loadingBolusSettled
             guard let next = require(.start(withBolus: withBolus)) else { return refuse(.wrongState(state)) }
             if alarms.anyStoppingActive { return refuse(.alarmActive(alarms.active.filter(\.stopsDelivery))) }
             self.program?.started = true
@@ -71,7 +72,7 @@ extension InfusionController {
             if bolusActive {
                 // A paused bolus is abandoned, never resumed later by surprise.
                 bolusActive = false
-                program?.loadingBolusDone = true
+                loadingBolusSettled = true
             }
             state = next
             pausedSince = now
@@ -204,6 +205,7 @@ extension InfusionController {
     public var persistentState: PersistentState {
         PersistentState(
             ledger: ledger, program: program, programDeliveredVolume: programDeliveredVolume,
+            loadingBolusSettled: loadingBolusSettled,
             syringeSpec: syringeSpec, syringe: syringe,
             wasInfusing: program?.started == true && (state.isDelivering || state == .paused || state == .stoppedByAlarm))
     }
@@ -219,6 +221,7 @@ extension InfusionController {
         program = saved.program
         limits = saved.program?.limits
         programDeliveredVolume = saved.programDeliveredVolume
+        loadingBolusSettled = saved.loadingBolusSettled
         syringe = saved.syringe
         syringeSpec = saved.syringeSpec
         if saved.syringe != nil {
@@ -237,6 +240,7 @@ public struct PersistentState: Sendable {
     public var ledger: DoseLedger
     public var program: ActiveProgram?
     public var programDeliveredVolume: Millilitres
+    public var loadingBolusSettled: Bool
     public var syringeSpec: SyringeSpec?
     public var syringe: LoadedSyringe?
     public var wasInfusing: Bool

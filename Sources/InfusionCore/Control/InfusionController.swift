@@ -16,6 +16,9 @@ public struct InfusionController: Sendable {
     public internal(set) var program: ActiveProgram?
     /// Basal volume the program has delivered so far, across every syringe.
     public internal(set) var programDeliveredVolume = Millilitres.zero
+    /// The program's loading bolus has been given, or abandoned by a pause or an alarm: it is
+    /// never given again, not even on resume.
+    public internal(set) var loadingBolusSettled = false
     /// The numbers of `program` the tick reads (nil without a program).
     var limits: ProgramLimits?
     public internal(set) var lastPressure = MillimetresOfMercury.zero
@@ -213,7 +216,7 @@ public struct InfusionController: Sendable {
         }
         if state == .bolus, bolus.reachedTarget {
             bolusActive = false
-            program?.loadingBolusDone = true
+            loadingBolusSettled = true
             transition(.bolusFinished)
         }
         if state == .running || state == .bolus, basal.reachedTarget, !bolusActive {
@@ -231,7 +234,7 @@ public struct InfusionController: Sendable {
     private mutating func stopForAlarm(at now: ControlInstant) {
         if bolusActive {
             bolusActive = false
-            program?.loadingBolusDone = true
+            loadingBolusSettled = true
         }
         pausedSince = nil
         setRate(.zero, at: now)

@@ -26,17 +26,16 @@ public struct LoadedSyringe: Hashable, Sendable {
     }
 }
 
-/// A program being delivered. Its progress (basal volume delivered, across every syringe) is
-/// ``InfusionController/programDeliveredVolume``: a plain field the tick updates without touching
-/// the plan's strings and arrays.
+/// A program being delivered. What the tick updates about it — the basal volume delivered
+/// (``InfusionController/programDeliveredVolume``) and whether the loading bolus is settled
+/// (``InfusionController/loadingBolusSettled``) — are plain fields of the controller, so the tick
+/// never touches this struct's strings and arrays.
 public struct ActiveProgram: Hashable, Sendable {
     public let plan: InfusionPlan
     /// The plan's numbers the tick needs, copied out so the tick touches no arrays or strings.
     public let limits: ProgramLimits
     /// Whether delivery has ever started (a restart during it raises an alarm).
     public var started = false
-    /// Whether the loading bolus has been given (or abandoned), so it is never given twice.
-    public var loadingBolusDone = false
 
     public init(plan: InfusionPlan) {
         self.plan = plan
