@@ -145,4 +145,35 @@ struct InfusionControllerTests {
         bench.run(for: .milliseconds(1))
         #expect(!bench.controller.alarms.isActive(.pausedTooLong))
     }
+
+    /// OCCL-001: back-off is bounded. With a pressure reading stuck high (the plunger retreats but
+    /// the sensor never sees relief), reversing stops at 0.5 mL of travel and does not resume.
+    @Test func occlusionBackOffStopsAtItsBoundEvenIfPressureStaysHigh() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(5))
+        bench.motor.sensors.plungerForceNewtons = bench.force(atPressure: 600)
+        bench.run(for: .seconds(30))
+        let bound = Int64(0.5 * PumpMechanics.reference.stepsPerMillilitre(for: bench.syringe))
+        #expect(bench.controller.alarms.isActive(.occlusion))
+        #expect(bench.motor.reverseSteps == bound, "backed off \(bench.motor.reverseSteps) steps, bound \(bound)")
+        let before = bench.motor.sensors.motorSteps
+        bench.run(for: .minutes(5))
+        #expect(bench.motor.sensors.motorSteps == before, "the motor moved after the back-off bound")
+    }
+
+    /// OCCL-001: back-off ends as soon as the line pressure has fallen to the release level.
+    @Test func occlusionBackOffEndsWhenThePressureIsReleased() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(5))
+        bench.motor.sensors.plungerForceNewtons = bench.force(atPressure: 600)
+        bench.run(for: .milliseconds(50))
+        let reversed = bench.motor.reverseSteps
+        #expect(reversed > 0 && reversed < 60, "\(reversed) steps reversed in 50 ms")
+        bench.motor.sensors.plungerForceNewtons = bench.force(atPressure: 15)
+        bench.run(for: .seconds(10))
+        #expect(bench.motor.reverseSteps <= reversed + 1, "back-off continued below the release pressure")
+    }
 }
+

@@ -9,11 +9,13 @@ struct LoopbackMotor {
     var sensors = SensorSnapshot(encoderCounts: 0)
     var encoderFollows = true
     var forwardSteps: Int64 = 0
+    var reverseSteps: Int64 = 0
 
     mutating func apply(_ actuation: Actuation) {
         guard actuation.motorEnabled else { return }
         sensors.motorSteps += actuation.steps
         if actuation.steps > 0 { forwardSteps += actuation.steps }
+        if actuation.steps < 0 { reverseSteps -= actuation.steps }
         if encoderFollows {
             sensors.encoderCounts = Int64((Double(sensors.motorSteps) * PumpMechanics.reference.encoderCountsPerStep).rounded(.down))
         }
@@ -52,6 +54,11 @@ struct Bench {
 
     mutating func command(_ command: TechnicianCommand) throws {
         try controller.handle(command, at: now).get()
+    }
+
+    /// The force the load cell reads at `pressure` for the loaded syringe.
+    func force(atPressure pressure: Double) -> Double {
+        pressure / 7_500.617 * syringe.plungerAreaSquareMillimetres
     }
 
     @discardableResult

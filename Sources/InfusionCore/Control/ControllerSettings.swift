@@ -12,6 +12,9 @@ public struct ControllerSettings: Hashable, Sendable {
     public var occlusionRiseWindow: ControlDuration
     public var occlusionRiseFloor: MillimetresOfMercury
     /// Back-off after occlusion (DESIGN.md rule 7) ends when the line pressure falls to this.
+    /// 20 mmHg is just above a peripheral vein's pressure (about 10 mmHg, the simulator's model):
+    /// low enough that little stored volume is left to bolus, high enough that the plunger stops
+    /// before it could draw blood back into the line.
     public var backoffReleasePressure: MillimetresOfMercury
     /// Hard bound on back-off travel per occlusion alarm, so reverse delivery can never continue.
     public var backoffLimit: Millilitres

@@ -32,7 +32,7 @@ extension InfusionController {
             guard let next = require(.unloadSyringe) else { return refuse(.wrongState(state)) }
             syringe = nil
             syringeSpec = nil
-            backoffRemainingSteps = 0
+            backoff = .idle
             state = next
             pausedSince = nil
 

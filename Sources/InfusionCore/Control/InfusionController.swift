@@ -38,7 +38,9 @@ public struct InfusionController: Sendable {
     /// The basal part of the steps planned this tick; the rest is bolus.
     var plannedBasalSteps: Int64 = 0
     var pausedSince: ControlInstant?
-    var backoffRemainingSteps: Int64 = 0
+    /// The bounded back-off after an occlusion (DESIGN.md rule 7): planned like any motion, at the
+    /// drive's rated maximum, with the back-off bound as its target. Idle when its target is reached.
+    var backoff = StepPlanner.idle
     var currentRate = MillilitresPerHour.zero
 
     public init(settings: ControllerSettings, startingAt now: ControlInstant = .origin) {
@@ -73,8 +75,8 @@ public struct InfusionController: Sendable {
         var steps: Int64 = 0
         if state.isDelivering {
             steps = plannedForwardSteps(at: now, limit: stepsPerTickLimit, headroom: headroom)
-        } else if backoffRemainingSteps > 0 {
-            steps = plannedBackoffSteps(limit: stepsPerTickLimit)
+        } else if !backoff.reachedTarget {
+            steps = plannedBackoffSteps(at: now, limit: stepsPerTickLimit)
         }
 
         switch monitor.review(steps: steps, ledger: ledger, at: now) {
@@ -131,7 +133,10 @@ public struct InfusionController: Sendable {
             let occluded = occlusion.observe(lastPressure, at: now, delivering: delivering)
             if alarms.update(.occlusion, conditionPresent: occluded, at: now), delivering {
                 // DESIGN.md rule 7: release the pressure stored in the line, within a hard bound.
-                backoffRemainingSteps = Int64(settings.backoffLimit.value * syringe.stepsPerMillilitre)
+                backoff = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
+                backoff.limitTarget(toAdditional: Int64(settings.backoffLimit.value * syringe.stepsPerMillilitre))
+                let ratedMaximum = Double(settings.mechanics.maximumStepsPerSecond) * 3_600 / syringe.stepsPerMillilitre
+                backoff.setRate(MillilitresPerHour(ratedMaximum), at: now)
             }
             let pumped = Millilitres(Double(lastForwardSteps) / syringe.stepsPerMillilitre)
             alarms.update(.airInLine, conditionPresent: air.observe(airSeen: sensors.airInLine, pumped: pumped), at: now)
@@ -178,13 +183,13 @@ public struct InfusionController: Sendable {
         return steps
     }
 
-    private mutating func plannedBackoffSteps(limit: Int64) -> Int64 {
+    private mutating func plannedBackoffSteps(at now: ControlInstant, limit: Int64) -> Int64 {
         guard lastPressure > settings.backoffReleasePressure else {
-            backoffRemainingSteps = 0
+            backoff = .idle
             return 0
         }
-        let steps = min(limit, backoffRemainingSteps)
-        backoffRemainingSteps -= steps
+        let steps = backoff.due(at: now, limit: limit)
+        backoff.commit(steps)
         return -steps
     }
 
@@ -244,7 +249,7 @@ public struct InfusionController: Sendable {
     private mutating func enterFault(raising alarm: AlarmID, at now: ControlInstant) {
         alarms.raise(alarm, at: now)
         bolusActive = false
-        backoffRemainingSteps = 0
+        backoff = .idle
         setRate(.zero, at: now)
         transition(.fault)
     }
@@ -291,7 +296,7 @@ public struct InfusionController: Sendable {
         let remaining = max(0, limits.volume.value - programDeliveredVolume.value)
         basal.limitTarget(toAdditional: Int64((remaining * syringe.stepsPerMillilitre).rounded(.down)))
         occlusion.reset(at: now)
-        backoffRemainingSteps = 0
+        backoff = .idle
         setRate(limits.rate, at: now)
     }
 

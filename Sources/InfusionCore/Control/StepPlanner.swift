@@ -18,6 +18,13 @@ public struct StepPlanner: Hashable, Sendable {
         self.stepsPerMillilitre = stepsPerMillilitre
     }
 
+    /// A planner with nothing to deliver: its target is already reached.
+    public static var idle: StepPlanner {
+        var planner = StepPlanner(stepsPerMillilitre: 1)
+        planner.targetSteps = 0
+        return planner
+    }
+
     /// The exact number of steps the rate asks for by `now` (fractional).
     public func idealSteps(at now: ControlInstant) -> Double {
         segmentStartIdealSteps + Double((now - segmentStart).nanoseconds) * stepsPerNanosecond
