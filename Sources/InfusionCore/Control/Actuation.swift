@@ -11,6 +11,22 @@ public struct Actuation: Hashable, Sendable {
     public var volumeLimit: Millilitres
     public var indicator: AlarmIndicator
     public var state: InfusionState
+    /// Inner diameter of the loaded syringe in mm (0 without one): a smart pump is told it
+    /// (NE-1000 `DIA`) because it computes its own delivery from it.
+    public var syringeDiameter: Double
+
+    public init(
+        motorEnabled: Bool, steps: Int64, rate: MillilitresPerHour, volumeLimit: Millilitres,
+        indicator: AlarmIndicator, state: InfusionState, syringeDiameter: Double = 0
+    ) {
+        self.motorEnabled = motorEnabled
+        self.steps = steps
+        self.rate = rate
+        self.volumeLimit = volumeLimit
+        self.indicator = indicator
+        self.state = state
+        self.syringeDiameter = syringeDiameter
+    }
 
     public static let safe = Actuation(
         motorEnabled: false, steps: 0, rate: .zero, volumeLimit: .zero, indicator: .quiet, state: .noSyringe)

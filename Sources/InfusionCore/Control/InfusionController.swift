@@ -108,7 +108,8 @@ public struct InfusionController: Sendable {
             rate: state.isDelivering ? currentRate : .zero,
             volumeLimit: volumeLimit(headroom: headroom - picogramsPerStep * max(steps, 0)),
             indicator: alarms.indicator(at: now),
-            state: state)
+            state: state,
+            syringeDiameter: syringeSpec?.innerDiameterMillimetres ?? 0)
     }
 
     /// A tared load cell reads a little below zero from noise and drift; 20 N below zero (about
