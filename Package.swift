@@ -40,6 +40,9 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
 
+        // POSIX calls Swift's Glibc module hides behind _GNU_SOURCE (ptys, accept4).
+        .target(name: "CPosixShims"),
+
         .target(
             name: "InfusionCore",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
@@ -55,6 +58,7 @@ let package = Package(
             dependencies: [
                 "InfusionCore",
                 "PumpHardware",
+                "CPosixShims",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             path: "simulator/PumpSimulator",

@@ -26,10 +26,11 @@ struct NE1000Drive: Sendable {
     private(set) var withdrawnSteps: Int64 = 0
     private var encoderOrigin: Int64 = 0
     private var motorOrigin: Int64 = 0
-    private var lastAdvance = ControlInstant.origin
+    private var lastAdvance: ControlInstant
 
-    init(pump: SimulatedPump) {
+    init(pump: SimulatedPump, startingAt start: ControlInstant) {
         self.pump = pump
+        lastAdvance = start
     }
 
     var isMoving: Bool { !planner.reachedTarget }

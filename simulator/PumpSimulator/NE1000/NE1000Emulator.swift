@@ -54,7 +54,7 @@ public struct NE1000Emulator: Sendable {
         self.address = address
         self.diameter = diameter
         volumeUnits = NE1000VolumeUnits.forDiameter(diameter)
-        drive = NE1000Drive(pump: pump)
+        drive = NE1000Drive(pump: pump, startingAt: start)
         lastValidPacket = start
         now = start
     }

@@ -59,6 +59,12 @@ public struct SimulatedPump: PumpDevice, Sendable {
         fluidInBarrel = 0
     }
 
+    /// Leaves only `volume` in the barrel (a syringe filled short of what was declared), so it runs
+    /// empty sooner than the controller expects.
+    public mutating func leaveFluid(_ volume: Millilitres) {
+        fluidInBarrel = min(fluidInBarrel, max(0, volume.value))
+    }
+
     /// Adds a bubble of `volume` in front of the air sensor.
     public mutating func injectAir(_ volume: Millilitres) {
         bubbleRemaining += volume.value

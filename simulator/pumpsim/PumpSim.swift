@@ -10,7 +10,7 @@ struct PumpSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pumpsim",
         abstract: "A simulated syringe pump that runs infusiond's control core in virtual time.",
-        subcommands: [Run.self, Trumpet.self])
+        subcommands: [Run.self, Trumpet.self, Serve.self])
 }
 
 /// Files every subcommand reads, with defaults relative to the repository root.

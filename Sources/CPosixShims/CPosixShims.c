@@ -1,0 +1,25 @@
+#define _GNU_SOURCE
+#include "CPosixShims.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int cposix_open_pty_controller(void) {
+    int controller = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (controller < 0) return -1;
+    if (grantpt(controller) != 0 || unlockpt(controller) != 0) {
+        close(controller);
+        return -1;
+    }
+    return controller;
+}
+
+int cposix_pty_device_name(int controller, char *buffer, size_t length) {
+    return ptsname_r(controller, buffer, length);
+}
+
+int cposix_accept_nonblocking(int listener) {
+    return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
