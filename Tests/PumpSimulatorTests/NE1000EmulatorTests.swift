@@ -3,7 +3,7 @@ import InfusionTestSupport
 import PumpHardware
 import Testing
 
-@testable import PumpSimulator
+import PumpSimulator
 
 /// The emulated NE-1000 against the manual, byte for byte.
 @Suite("NE-1000 emulator")

@@ -50,6 +50,7 @@ extension InfusionController {
             program = ActiveProgram(plan: plan)
             limits = program?.limits
             programDeliveredVolume = .zero
+            peakRate = .zero
             loadingBolusSettled = false
             ledger.beginProgram()
             monitor.beginProgram()

@@ -42,6 +42,14 @@ public struct InfusionController: Sendable {
     /// drive's rated maximum, with the back-off bound as its target. Idle when its target is reached.
     var backoff = StepPlanner.idle
     var currentRate = MillilitresPerHour.zero
+    /// The fastest flow commanded in this program (basal plus bolus): the smart-pump cross-check
+    /// allows for command latency at this rate.
+    var peakRate = MillilitresPerHour.zero
+    var bolusRate = MillilitresPerHour.zero
+    var deliveryCheck = DeliveryCrossCheck()
+    /// Steps a smart pump proved it delivered beyond what the loop commanded (it stops a little
+    /// after being told): recorded in the ledger so it never under-counts.
+    var smartPumpExcessSteps: Int64 = 0
 
     public init(settings: ControllerSettings, startingAt now: ControlInstant = .origin) {
         self.settings = settings
@@ -62,6 +70,7 @@ public struct InfusionController: Sendable {
         let stepsPerTickLimit = stepLimit(for: interval)
 
         observeConditions(sensors, at: now)
+        if let report = sensors.pumpReport { account(report, commanded: sensors.motorSteps, at: now) }
         switch monitor.observe(sensors, at: now, stepsPerTickLimit: stepsPerTickLimit) {
         case .permit, .capReached, .ledgerBehind: break
         case .stall: alarms.raise(.motorStall, at: now)
@@ -110,6 +119,24 @@ public struct InfusionController: Sendable {
             indicator: alarms.indicator(at: now),
             state: state,
             syringeDiameter: syringeSpec?.innerDiameterMillimetres ?? 0)
+    }
+
+    /// Reconciles a smart pump's own count with the ledger, and checks it against the command.
+    private mutating func account(_ report: SmartPumpReport, commanded: Int64, at now: ControlInstant) {
+        if report.stalled { alarms.raise(.motorStall, at: now) }
+        let counted = commanded + smartPumpExcessSteps
+        if report.confirmedSteps > counted {
+            let excess = report.confirmedSteps - counted
+            ledger.record(picogramsPerStep * excess, at: now)
+            smartPumpExcessSteps += excess
+            syringe?.netSteps += excess
+        }
+        let worst = report.confirmedSteps + report.unconfirmedSteps
+        ledger.setProvisional(picogramsPerStep * max(0, worst - (commanded + smartPumpExcessSteps)))
+        let stepsPerSecond = peakRate.value * (syringe?.stepsPerMillilitre ?? 0) / 3_600
+        if case .mismatch = deliveryCheck.check(report, fastestStepsPerSecond: stepsPerSecond) {
+            alarms.raise(.deliveryMismatch, at: now)
+        }
     }
 
     /// A tared load cell reads a little below zero from noise and drift; 20 N below zero (about
@@ -257,6 +284,7 @@ public struct InfusionController: Sendable {
 
     mutating func setRate(_ rate: MillilitresPerHour, at now: ControlInstant) {
         currentRate = rate
+        peakRate = max(peakRate, rate + (bolusActive ? bolusRate : .zero))
         basal.setRate(rate, at: now)
         if !bolusActive { bolus.setRate(.zero, at: now) }
     }
@@ -304,6 +332,8 @@ public struct InfusionController: Sendable {
     /// Starts a bolus on top of the basal rate (a loading bolus runs alongside the infusion).
     mutating func beginBolus(_ plan: BolusPlan, at now: ControlInstant) {
         guard let syringe else { return }
+        bolusRate = plan.rate
+        peakRate = max(peakRate, currentRate + plan.rate)
         bolus = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
         bolus.setRate(plan.rate, at: now)
         bolus.limitTarget(toAdditional: Int64((plan.volume.value * syringe.stepsPerMillilitre).rounded(.down)))

@@ -19,12 +19,16 @@ public struct SensorSnapshot: Hashable, Sendable {
     public var pumpLinkHealthy: Bool
     public var journalHealthy: Bool
     public var loopOverran: Bool
+    /// A smart pump's own count of its delivery (NE-1000); nil for a stepper.
+    public var pumpReport: SmartPumpReport?
 
     public init(
         plungerForceNewtons: Double = 0, airInLine: Bool = false, syringeClamped: Bool = true,
         plungerAtEndOfTravel: Bool = false, motorSteps: Int64 = 0, encoderCounts: Int64? = nil,
-        pumpLinkHealthy: Bool = true, journalHealthy: Bool = true, loopOverran: Bool = false
+        pumpLinkHealthy: Bool = true, journalHealthy: Bool = true, loopOverran: Bool = false,
+        pumpReport: SmartPumpReport? = nil
     ) {
+        self.pumpReport = pumpReport
         self.plungerForceNewtons = plungerForceNewtons
         self.airInLine = airInLine
         self.syringeClamped = syringeClamped

@@ -19,6 +19,10 @@ public struct DoseLedger: Sendable {
     private var windowSums: (Int64, Int64, Int64) = (0, 0, 0)
     public private(set) var programTotal: Picograms = .zero
     public private(set) var lifetimeTotal: Picograms = .zero
+    /// Drug a smart pump may have delivered that no reply has confirmed (DESIGN.md rule 5: the
+    /// ledger assumes the worst until the pump's own count proves otherwise). Counted in every
+    /// window and the program total, and replaced, not added to, on each update.
+    public private(set) var provisional: Picograms = .zero
 
     private static var windowBuckets: (Int64, Int64, Int64) { (3_600, 14_400, 86_400) }
     private static var ringSize: Int { 86_400 + 2 }
@@ -77,10 +81,15 @@ public struct DoseLedger: Sendable {
 
     public func delivered(in window: DoseWindow) -> Picograms {
         switch window {
-        case .oneHour: Picograms(windowSums.0)
-        case .fourHours: Picograms(windowSums.1)
-        case .twentyFourHours: Picograms(windowSums.2)
+        case .oneHour: Picograms(windowSums.0 + provisional.value)
+        case .fourHours: Picograms(windowSums.1 + provisional.value)
+        case .twentyFourHours: Picograms(windowSums.2 + provisional.value)
         }
+    }
+
+    /// Sets the unconfirmed worst case (zero once the pump's count has settled it).
+    public mutating func setProvisional(_ amount: Picograms) {
+        provisional = max(.zero, amount)
     }
 
     /// Starts counting a new program's total; the rolling windows carry on untouched.
@@ -92,7 +101,7 @@ public struct DoseLedger: Sendable {
             Picograms(roundingDown: caps.perHour) - delivered(in: .oneHour),
             Picograms(roundingDown: caps.perFourHours) - delivered(in: .fourHours),
             Picograms(roundingDown: caps.perTwentyFourHours) - delivered(in: .twentyFourHours),
-            Picograms(roundingDown: caps.perProgram) - programTotal
+            Picograms(roundingDown: caps.perProgram) - programTotal - provisional
         )
         return max(.zero, min(min(limits.0, limits.1), min(limits.2, limits.3)))
     }

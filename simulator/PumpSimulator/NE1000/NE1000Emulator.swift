@@ -22,7 +22,7 @@ import PumpHardware
 /// Where the manual was not at hand the choice is written down in docs/simulator.md: a request
 /// without an address is for address 0; the rate range derives from the simulated drive (at most
 /// its rated steps per second, at least one step every 100 s); a volume target counts from the
-/// `RUN` that started the pump from stopped.
+/// `RUN` that started the pump from stopped (a new `VOL` ends a paused dispense; `CLD` re-bases it).
 public struct NE1000Emulator: Sendable {
     public static let firmwareVersion = "NE1000V3.928"
     /// The slowest plunger the emulated drive runs: one step every 100 s.
@@ -177,6 +177,7 @@ public struct NE1000Emulator: Sendable {
             guard let which = NE1000Direction(rawValue: String(parameters)) else { return .error(.unrecognised) }
             guard !isPumping else { return .error(.notApplicable) }
             drive.clear(which)
+            if which == direction { runStartDispensed = 0 }
             return .data("")
         case "VER": return parameters.isEmpty ? .data(Self.firmwareVersion) : .error(.unrecognised)
         case "SAF": return setSafeMode(parameters, at: instant)
@@ -239,6 +240,8 @@ public struct NE1000Emulator: Sendable {
         guard let value = NE1000Number.parse(parameters) else { return .error(.unrecognised) }
         guard !isPumping else { return .error(.notApplicable) }
         volumeTarget = value
+        // A new target ends a paused dispense: the next RUN starts counting afresh.
+        if prompt == .paused { prompt = .stopped }
         return .data("")
     }
 
