@@ -14,8 +14,10 @@ let package = Package(
     products: [
         .library(name: "InfusionCore", targets: ["InfusionCore"]),
         .library(name: "PumpHardware", targets: ["PumpHardware"]),
+        .library(name: "SerialPump", targets: ["SerialPump"]),
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
         .executable(name: "pumpsim", targets: ["pumpsim"]),
+        .library(name: "PtyModemShim", type: .dynamic, targets: ["PtyModemShim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,6 +56,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "SerialPump",
+            dependencies: ["InfusionCore", "PumpHardware", "CSerialPort"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "PumpSimulator",
             dependencies: [
                 "InfusionCore",
@@ -72,6 +79,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "simulator/pumpsim",
+            swiftSettings: strictSettings
+        ),
+
+        // The serial path's test rig: a test-only LD_PRELOAD library that lets libserialport open
+        // a pty (docs/testing.md), and a harness that runs the core through the real driver.
+        .target(name: "PtyModemShim", path: "Tests/PtyModemShim"),
+        .executableTarget(
+            name: "serialpump-harness",
+            dependencies: ["SerialPump", "InfusionCore", "PumpHardware"],
+            path: "Tests/SerialHarness",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SerialPumpTests",
+            dependencies: ["SerialPump", "PumpSimulator", "InfusionCore", "PumpHardware", "InfusionTestSupport"],
             swiftSettings: strictSettings
         ),
 

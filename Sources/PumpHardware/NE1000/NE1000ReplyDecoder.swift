@@ -13,7 +13,11 @@ public enum NE1000IncomingReply: Hashable, Sendable {
 /// Splits the byte stream from an NE-1000 into replies. The host knows which mode it is in, so
 /// it tells the decoder; an unsolicited alarm arrives the same way as any reply.
 public struct NE1000ReplyDecoder: Sendable {
-    public enum Mode: Sendable { case basic, safe }
+    /// `either` tells the two framings apart by the byte after STX: a basic reply's address digit,
+    /// or a safe packet's length (below 0x30 for every reply shorter than 44 bytes, which is all of
+    /// them). The host uses it while it does not yet know the pump's mode (safe mode persists over
+    /// power cycles).
+    public enum Mode: Sendable { case basic, safe, either }
 
     public static let maximumReplyLength = 64
     public var mode: Mode
@@ -44,8 +48,10 @@ public struct NE1000ReplyDecoder: Sendable {
             return nil
         }
         buffer.append(byte)
-        switch mode {
-        case .basic:
+        var framing = mode
+        if framing == .either { framing = buffer[1] >= 0x30 && buffer[1] <= 0x39 ? .basic : .safe }
+        switch framing {
+        case .either, .basic:
             if byte == NE1000Framing.endOfText {
                 defer { buffer.removeAll(keepingCapacity: true) }
                 return .reply(String(decoding: buffer.dropFirst().dropLast(), as: UTF8.self))

@@ -75,7 +75,8 @@ public struct NE1000Emulator: Sendable {
     public mutating func advance(to instant: ControlInstant) -> [UInt8]? {
         guard instant > now else { return nil }
         var unsolicited: NE1000Alarm?
-        if safeModeTimeout > 0, instant - lastValidPacket >= .seconds(Int64(safeModeTimeout)) {
+        // The timeout raises its alarm once; it waits for a command to acknowledge it.
+        if safeModeTimeout > 0, pendingAlarm == nil, instant - lastValidPacket >= .seconds(Int64(safeModeTimeout)) {
             let expiry = lastValidPacket + .seconds(Int64(safeModeTimeout))
             runDrive(to: expiry)
             lastValidPacket = expiry

@@ -1,0 +1,377 @@
+import InfusionCore
+import PumpHardware
+
+/// The driver's side of the NE-1000 conversation, without I/O: it decides the next request from
+/// what the loop wants and what the pump last said, and classifies every reply.
+///
+/// One request is in flight at a time (the manual: wait for each reply). Order of business:
+/// 1. handshake: `SAF n` in a safe packet (the pump accepts one in either mode); an `A?R` answer
+///    (power-up) is acknowledged by that answer, so the request is sent again;
+/// 2. stop when the loop wants no delivery or a fault is latched: `STP`, then `STP` again (the
+///    first pauses, the second stops; if the first was lost the second still stops), each outcome
+///    logged;
+/// 3. start when the loop wants delivery and the pump is stopped: `DIA` if it changed, `DIS` (to
+///    fold the previous run's count), `CLD INF`, `VOL` units and value (what the caps allow,
+///    rounded down), `RAT`, `RUN`;
+/// 4. `RAT` when the rate changes while running (same units: the pump refuses a units change);
+/// 5. otherwise `DIS` every poll interval, which is also the safe-mode heartbeat.
+public struct NE1000Session: Sendable {
+    public let settings: SerialPumpSettings
+
+    enum Purpose: Hashable, Sendable {
+        case handshake, stop, diameter, fold, clear, volumeUnits, volume, rate, run, poll
+    }
+
+    struct InFlight: Sendable {
+        var request: NE1000Request
+        var purpose: Purpose
+        var sentAt: ControlInstant
+        var commandedAtRequest: Int64
+    }
+
+    /// A request to put on the wire, already framed.
+    public struct Outgoing: Sendable {
+        public var bytes: [UInt8]
+        public var text: String
+    }
+
+    public private(set) var handshakeDone = false
+    public private(set) var fault: SerialPumpFault?
+    public private(set) var stalled = false
+    private var faultSeenByLoop = false
+    private var inFlight: InFlight?
+    private var target = PumpTarget.stopped
+    private var prompt: NE1000Prompt?
+    private var diameterSet: Double?
+    private var runningRate: (value: Double, units: NE1000RateUnits)?
+    private var volumeUnitsSent: NE1000VolumeUnits?
+    private var startPlan: [Purpose] = []
+    private var stopsThisEpisode = 0
+    /// Open at start: a pump left running by an earlier host is stopped before anything else.
+    private var stopEpisodeOpen = true
+    private var nextPollAt = ControlInstant.origin
+
+    // Delivery accounting, in mL.
+    /// Counts of runs already folded in (each run starts from `CLD`).
+    private var folded = 0.0
+    private var runCount = 0.0
+    private var runVolume = 0.0
+    private var runUnits = NE1000VolumeUnits.millilitres
+    /// The pump may be moving: set when `RUN` leaves, cleared only by a reply that shows it stopped.
+    private var mayBeRunning = false
+    /// This session sent `RUN` since the last `CLD`: the pump's count is ours.
+    private var runStarted = false
+    private var confirmedAt = ControlInstant.origin
+    private var fastestSinceConfirmed = 0.0
+    private var lastPacketAt = ControlInstant.origin
+    public private(set) var reading: UInt64 = 0
+    public private(set) var readingWindow: (request: Int64, reply: Int64) = (0, 0)
+
+    public private(set) var events: [SerialPumpEvent] = []
+
+    public init(settings: SerialPumpSettings) {
+        self.settings = settings
+    }
+
+    /// The mode replies come in once the handshake is done.
+    public var safeMode: Bool { settings.safeModeTimeoutSeconds > 0 }
+
+    /// What the pump's own count has proved, in mL since this session began.
+    public var confirmedMillilitres: Double { folded + runCount }
+
+    /// The worst case the pump may have pushed beyond ``confirmedMillilitres``: while it may be
+    /// running, the fastest rate sent since the last proof, until its safe-mode timeout would have
+    /// stopped it, and never past its volume target.
+    public func unconfirmedMillilitres(at now: ControlInstant) -> Double {
+        guard mayBeRunning else { return 0 }
+        var horizon = now
+        if safeMode { horizon = min(now, lastPacketAt + .seconds(Int64(settings.safeModeTimeoutSeconds))) }
+        let hours = Double(max(.zero, horizon - confirmedAt).nanoseconds) / 3.6e12
+        let bound = max(0, runVolume - runCount)
+        return min(fastestSinceConfirmed * hours, bound)
+    }
+
+    /// The last digit of a `DIS` reading, in mL: what its truncation can hide.
+    public var resolutionMillilitres: Double {
+        let value = runCount / runUnits.millilitres
+        let decimals = value < 10 ? 3.0 : value < 100 ? 2 : value < 1_000 ? 1 : 0
+        return runUnits.millilitres * pow10(-decimals)
+    }
+
+    public mutating func drainEvents() -> [SerialPumpEvent] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
+    // MARK: - Inputs
+
+    /// The loop's latest wish. A change of running opens a new stop episode.
+    public mutating func update(_ wanted: PumpTarget) {
+        if target.running, !wanted.running, !wanted.finishing { stopEpisodeOpen = true; stopsThisEpisode = 0 }
+        if !wanted.running, fault != nil { faultSeenByLoop = true }
+        target = wanted
+    }
+
+    /// The port came back after failing: the pump's mode and state are unknown again.
+    public mutating func linkReopened(at now: ControlInstant) {
+        handshakeDone = false
+        inFlight = nil
+        prompt = nil
+        diameterSet = nil
+        events.append(SerialPumpEvent(at: now, message: "port reopened; handshake again"))
+    }
+
+    /// The port failed under the driver: a fault like any other.
+    public mutating func portFailed(_ detail: String, at now: ControlInstant) {
+        inFlight = nil
+        latch(.portFailed(detail), at: now)
+    }
+
+    // MARK: - Deciding
+
+    /// The next request to send, or nil while one is in flight or nothing is due.
+    public mutating func nextRequest(at now: ControlInstant, commanded: Int64) -> Outgoing? {
+        guard inFlight == nil else { return nil }
+        if !handshakeDone {
+            return send("SAF", String(settings.safeModeTimeoutSeconds), .handshake, at: now, commanded: commanded, forceSafe: true)
+        }
+        let mustStop = (!target.running && !target.finishing) || fault != nil || stalled
+        if mustStop {
+            startPlan.removeAll()
+            if stopEpisodeOpen, stopsThisEpisode < 2 {
+                stopsThisEpisode += 1
+                return send("STP", "", .stop, at: now, commanded: commanded)
+            }
+        } else if target.finishing {
+            // Nothing to command: the pump stops itself at its volume target; polls follow it.
+        } else if prompt == .stopped || prompt == .paused {
+            if prompt == .paused {
+                return send("STP", "", .stop, at: now, commanded: commanded)
+            }
+            if startPlan.isEmpty, target.rate > 0, target.volumeLimit > 0, target.diameter > 0 {
+                startPlan = [.fold, .clear, .volumeUnits, .volume, .rate, .run]
+                if diameterSet != target.diameter { startPlan.insert(.diameter, at: 0) }
+            }
+            if !startPlan.isEmpty { return startStep(at: now, commanded: commanded) }
+        } else if let running = runningRate, prompt == .infusing, abs(running.value * running.units.millilitresPerHour - target.rate) > 1e-9 {
+            if let value = NE1000Number.request(target.rate / running.units.millilitresPerHour), target.rate > 0 {
+                return send("RAT", value + running.units.rawValue, .rate, at: now, commanded: commanded)
+            }
+        }
+        if now >= nextPollAt {
+            nextPollAt = now + settings.pollInterval
+            return send("DIS", "", .poll, at: now, commanded: commanded)
+        }
+        return nil
+    }
+
+    private mutating func startStep(at now: ControlInstant, commanded: Int64) -> Outgoing? {
+        let step = startPlan[0]
+        switch step {
+        case .diameter:
+            guard let value = NE1000Number.request(target.diameter) else { return abandonStart("diameter \(target.diameter) mm", at: now) }
+            return send("DIA", value, .diameter, at: now, commanded: commanded)
+        case .fold: return send("DIS", "", .fold, at: now, commanded: commanded)
+        case .clear: return send("CLD", "INF", .clear, at: now, commanded: commanded)
+        case .volumeUnits:
+            let units: NE1000VolumeUnits = target.volumeLimit < 10 ? .microlitres : .millilitres
+            volumeUnitsSent = units
+            return send("VOL", units.rawValue, .volumeUnits, at: now, commanded: commanded)
+        case .volume:
+            let units = volumeUnitsSent ?? .millilitres
+            // Rounded down: the pump must stop at or before what the caps allow.
+            guard let value = NE1000Number.request(min(target.volumeLimit / units.millilitres, NE1000Number.maximum)) else {
+                return abandonStart("volume \(target.volumeLimit) mL", at: now)
+            }
+            runVolume = (NE1000Number.parse(Substring(value)) ?? 0) * units.millilitres
+            runUnits = units
+            return send("VOL", value, .volume, at: now, commanded: commanded)
+        case .rate:
+            let units = NE1000RateUnits.best(for: target.rate)
+            guard let value = NE1000Number.request(target.rate / units.millilitresPerHour) else {
+                return abandonStart("rate \(target.rate) mL/h", at: now)
+            }
+            runningRate = (NE1000Number.parse(Substring(value)) ?? 0, units)
+            return send("RAT", value + units.rawValue, .rate, at: now, commanded: commanded)
+        case .run:
+            mayBeRunning = true
+            fastestSinceConfirmed = max(fastestSinceConfirmed, target.rate)
+            return send("RUN", "", .run, at: now, commanded: commanded)
+        default:
+            startPlan.removeFirst()
+            return nil
+        }
+    }
+
+    private mutating func abandonStart(_ what: String, at now: ControlInstant) -> Outgoing? {
+        startPlan.removeAll()
+        latch(.refused(command: "start", error: "\(what) cannot be written in four digits"), at: now)
+        return nil
+    }
+
+    private mutating func send(
+        _ command: String, _ parameters: String, _ purpose: Purpose, at now: ControlInstant, commanded: Int64,
+        forceSafe: Bool = false
+    ) -> Outgoing {
+        let request = NE1000Request(address: settings.address, command: command, parameters: parameters)
+        inFlight = InFlight(request: request, purpose: purpose, sentAt: now, commandedAtRequest: commanded)
+        let text = request.text
+        let bytes = (safeMode || forceSafe) && handshakeDone || forceSafe ? NE1000Framing.safe(text) ?? [] : NE1000Framing.basic(text)
+        return Outgoing(bytes: bytes, text: text)
+    }
+
+    // MARK: - Replies
+
+    /// The decoder's framing for the next reply.
+    public var replyMode: NE1000ReplyDecoder.Mode {
+        handshakeDone ? (safeMode ? .safe : .basic) : .either
+    }
+
+    /// Takes whatever the decoder produced, at `now`, with the loop's commanded count then.
+    public mutating func receive(_ incoming: NE1000IncomingReply, at now: ControlInstant, commanded: Int64) {
+        let text: String
+        switch incoming {
+        case .reply(let reply): text = reply
+        case .garbage(let count): return latch(.malformedReply("\(count) stray bytes on the line"), at: now)
+        case .corruptSafePacket: return latch(.malformedReply("safe packet failed its CRC or framing"), at: now)
+        case .overlong: return latch(.malformedReply("reply longer than any NE-1000 reply"), at: now)
+        }
+        let reply: NE1000Reply
+        switch NE1000Reply.parse(text) {
+        case .success(let parsed): reply = parsed
+        case .failure(let error): return latch(.malformedReply(error.description), at: now)
+        }
+        guard reply.address == settings.address else {
+            return latch(.malformedReply("reply from address \(reply.address)"), at: now)
+        }
+        guard let flight = inFlight else {
+            // Safe mode sends alarms unasked; anything else unasked is noise.
+            if case .alarm(let alarm) = reply.body { return pumpAlarm(alarm, at: now) }
+            return latch(.malformedReply("unasked reply \(text.debugDescription)"), at: now)
+        }
+        inFlight = nil
+        lastPacketAt = flight.sentAt
+        let command = flight.request.text
+        switch reply.body {
+        case .alarm(let alarm):
+            if flight.purpose == .handshake {
+                // A?R after power-up, or an alarm left from an earlier host (A?T when it died):
+                // the answer acknowledges it; nothing of this session was running.
+                events.append(SerialPumpEvent(at: now, message: "pump answered A?\(alarm.rawValue) to the handshake; acknowledged, handshake repeated"))
+                return
+            }
+            return pumpAlarm(alarm, at: now)
+        case .error(let error):
+            return latch(.refused(command: command, error: error.rawValue), at: now)
+        case .data(let data):
+            guard let prompt = reply.prompt, [.infusing, .stopped, .paused].contains(prompt) else {
+                return latch(.unexpectedPrompt(command: command, prompt: String(reply.prompt?.rawValue ?? "A")), at: now)
+            }
+            accept(prompt, data: data, for: flight, at: now, commanded: commanded)
+        }
+    }
+
+    private mutating func accept(_ newPrompt: NE1000Prompt, data: String, for flight: InFlight, at now: ControlInstant, commanded: Int64) {
+        let command = flight.request.text
+        let wasRunning = prompt == .infusing
+        prompt = newPrompt
+        if newPrompt != .infusing { mayBeRunning = false }
+        switch flight.purpose {
+        case .handshake:
+            handshakeDone = true
+            events.append(SerialPumpEvent(at: now, message: "pump answered; safe mode \(settings.safeModeTimeoutSeconds) s"))
+        case .stop:
+            stopEpisodeOpen = stopsThisEpisode < 2
+            events.append(SerialPumpEvent(at: now, message: "STP \(stopsThisEpisode) of 2 answered: pump \(newPrompt == .stopped ? "stopped" : newPrompt == .paused ? "paused" : "still infusing")"))
+            if newPrompt == .stopped { runningRate = nil }
+        case .diameter:
+            diameterSet = target.diameter
+            startPlan.removeFirst()
+        case .fold, .poll:
+            guard let count = Self.parseDispensed(data) else {
+                return latch(.malformedReply("DIS answered \(data.debugDescription)"), at: now)
+            }
+            if flight.purpose == .fold {
+                // Only a run this session started counts; what an earlier host left is not ours.
+                if runStarted { folded += count }
+                runStarted = false
+                runCount = 0
+                startPlan.removeFirst()
+            } else {
+                runCount = count
+            }
+            confirmedAt = flight.sentAt
+            fastestSinceConfirmed = newPrompt == .infusing ? (runningRate.map { $0.value * $0.units.millilitresPerHour } ?? 0) : 0
+            reading &+= 1
+            readingWindow = (flight.commandedAtRequest, commanded)
+            // A pump that stopped by itself short of its target, or runs when told to stop, is
+            // not doing what it was told.
+            if flight.purpose == .poll, wasRunning, newPrompt == .stopped, runVolume - runCount > resolutionMillilitres, target.running {
+                return latch(.unexpectedPrompt(command: command, prompt: "S"), at: now)
+            }
+            if flight.purpose == .poll, newPrompt == .infusing, !target.running, !stopEpisodeOpen {
+                // Finishing, the pump runs on to its target, and no further.
+                if !target.finishing || runCount > runVolume + resolutionMillilitres {
+                    return latch(.unexpectedPrompt(command: command, prompt: "I"), at: now)
+                }
+            }
+        case .clear, .volumeUnits, .volume, .rate:
+            if !startPlan.isEmpty, startPlan[0] == flight.purpose { startPlan.removeFirst() }
+        case .run:
+            startPlan.removeAll()
+            runStarted = true
+            guard newPrompt == .infusing else { return latch(.unexpectedPrompt(command: command, prompt: String(newPrompt.rawValue)), at: now) }
+            nextPollAt = now + settings.pollInterval
+        }
+        if fault != nil, faultSeenByLoop, !target.running {
+            events.append(SerialPumpEvent(at: now, message: "link answering again after: \(fault!)"))
+            fault = nil
+            stalled = false
+            faultSeenByLoop = false
+        }
+    }
+
+    /// `I<float>W<float><UL|ML>` → mL infused.
+    static func parseDispensed(_ data: String) -> Double? {
+        guard data.hasPrefix("I"), let w = data.firstIndex(of: "W"), data.count > 3 else { return nil }
+        let unitsText = String(data.suffix(2))
+        guard let units = NE1000VolumeUnits(rawValue: unitsText) else { return nil }
+        let infusedText = data[data.index(after: data.startIndex)..<w]
+        let withdrawnText = data[data.index(after: w)..<data.index(data.endIndex, offsetBy: -2)]
+        guard let infused = NE1000Number.parse(infusedText), NE1000Number.parse(withdrawnText) != nil else { return nil }
+        return infused * units.millilitres
+    }
+
+    private mutating func pumpAlarm(_ alarm: NE1000Alarm, at now: ControlInstant) {
+        prompt = .stopped
+        mayBeRunning = false
+        runningRate = nil
+        if alarm == .stalled { stalled = true }
+        latch(.pumpAlarm(alarm), at: now)
+    }
+
+    /// Checks the request in flight against the reply timeout.
+    public mutating func checkTimeout(at now: ControlInstant) {
+        guard let flight = inFlight, now - flight.sentAt > settings.replyTimeout else { return }
+        inFlight = nil
+        // The outcome of the command is unknown: assume the worst (it may have started the pump).
+        if flight.purpose == .run { mayBeRunning = true }
+        latch(.noReply(command: flight.request.text), at: now)
+    }
+
+    private mutating func latch(_ newFault: SerialPumpFault, at now: ControlInstant) {
+        events.append(SerialPumpEvent(at: now, message: "fault: \(newFault); stopping the pump (STP, then STP again)"))
+        if fault == nil { fault = newFault }
+        faultSeenByLoop = false
+        startPlan.removeAll()
+        stopEpisodeOpen = true
+        stopsThisEpisode = 0
+        if events.count > 256 { events.removeFirst(events.count - 256) }
+    }
+}
+
+private func pow10(_ exponent: Double) -> Double {
+    var result = 1.0
+    for _ in 0..<Int(-exponent) { result /= 10 }
+    return result
+}

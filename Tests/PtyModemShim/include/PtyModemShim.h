@@ -1,0 +1,1 @@
+/* Test-only LD_PRELOAD library: see PtyModemShim.c. No API. */
