@@ -139,6 +139,12 @@ public struct NE1000Emulator: Sendable {
         lastValidPacket = instant
         if let alarm = pendingAlarm {
             pendingAlarm = nil
+            // The communications mode is the link layer's, not a pump setting: `SAF n` answered by
+            // an alarm still switches framing, so the alarm comes back in the mode the host asked
+            // for (what nesp-lib expects of its first, alarm-acknowledging `SAF`).
+            if request.command == "SAF", !request.parameters.isEmpty {
+                _ = setSafeMode(Substring(request.parameters), at: instant)
+            }
             return frame(NE1000Reply(address: address, prompt: nil, body: .alarm(alarm)).text)
         }
         let body = execute(request, at: instant)
