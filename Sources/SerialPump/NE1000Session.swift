@@ -57,8 +57,12 @@ public struct NE1000Session: Sendable {
     private var runCount = 0.0
     private var runVolume = 0.0
     private var runUnits = NE1000VolumeUnits.millilitres
-    /// The pump may be moving: set when `RUN` leaves, cleared only by a reply that shows it stopped.
-    private var mayBeRunning = false
+    /// Delivery since the last `DIS` may be more than it showed: set when `RUN` leaves, cleared
+    /// only by a `DIS` reading taken with the pump stopped. A reply that merely shows it stopped
+    /// bounds the assumption in time (``stoppedBy``) but does not count what it pushed.
+    private var unsettled = false
+    /// The pump was seen stopped (a prompt or an alarm) by this instant.
+    private var stoppedBy: ControlInstant?
     /// This session sent `RUN` since the last `CLD`: the pump's count is ours.
     private var runStarted = false
     private var confirmedAt = ControlInstant.origin
@@ -83,9 +87,9 @@ public struct NE1000Session: Sendable {
     /// running, the fastest rate sent since the last proof, until its safe-mode timeout would have
     /// stopped it, and never past its volume target.
     public func unconfirmedMillilitres(at now: ControlInstant) -> Double {
-        guard mayBeRunning else { return 0 }
-        var horizon = now
-        if safeMode { horizon = min(now, lastPacketAt + .seconds(Int64(settings.safeModeTimeoutSeconds))) }
+        guard unsettled else { return 0 }
+        var horizon = min(now, stoppedBy ?? now)
+        if safeMode { horizon = min(horizon, lastPacketAt + .seconds(Int64(settings.safeModeTimeoutSeconds))) }
         let hours = Double(max(.zero, horizon - confirmedAt).nanoseconds) / 3.6e12
         let bound = max(0, runVolume - runCount)
         return min(fastestSinceConfirmed * hours, bound)
@@ -93,9 +97,7 @@ public struct NE1000Session: Sendable {
 
     /// The last digit of a `DIS` reading, in mL: what its truncation can hide.
     public var resolutionMillilitres: Double {
-        let value = runCount / runUnits.millilitres
-        let decimals = value < 10 ? 3.0 : value < 100 ? 2 : value < 1_000 ? 1 : 0
-        return runUnits.millilitres * pow10(-decimals)
+        runUnits.millilitres * NE1000Number.lastDigit(of: runCount / runUnits.millilitres)
     }
 
     public mutating func drainEvents() -> [SerialPumpEvent] {
@@ -140,6 +142,12 @@ public struct NE1000Session: Sendable {
             startPlan.removeAll()
             if stopEpisodeOpen, stopsThisEpisode < 2 {
                 stopsThisEpisode += 1
+                return send("STP", "", .stop, at: now, commanded: commanded)
+            }
+            // Until some reply shows the pump stopped, send nothing but STP: any one it hears
+            // stops it, and no other packet restarts its safe-mode clock, so that timeout bounds
+            // what it can push unseen.
+            if unsettled, stoppedBy == nil {
                 return send("STP", "", .stop, at: now, commanded: commanded)
             }
         } else if target.finishing {
@@ -194,7 +202,8 @@ public struct NE1000Session: Sendable {
             runningRate = (NE1000Number.parse(Substring(value)) ?? 0, units)
             return send("RAT", value + units.rawValue, .rate, at: now, commanded: commanded)
         case .run:
-            mayBeRunning = true
+            unsettled = true
+            stoppedBy = nil
             fastestSinceConfirmed = max(fastestSinceConfirmed, target.rate)
             return send("RUN", "", .run, at: now, commanded: commanded)
         default:
@@ -215,8 +224,10 @@ public struct NE1000Session: Sendable {
     ) -> Outgoing {
         let request = NE1000Request(address: settings.address, command: command, parameters: parameters)
         inFlight = InFlight(request: request, purpose: purpose, sentAt: now, commandedAtRequest: commanded)
+        // The pump may hear a packet whose answer is lost: any but STP restarts its safe-mode clock.
+        if purpose != .stop { lastPacketAt = now }
         let text = request.text
-        let bytes = (safeMode || forceSafe) && handshakeDone || forceSafe ? NE1000Framing.safe(text) ?? [] : NE1000Framing.basic(text)
+        let bytes = forceSafe || (safeMode && handshakeDone) ? NE1000Framing.safe(text) ?? [] : NE1000Framing.basic(text)
         return Outgoing(bytes: bytes, text: text)
     }
 
@@ -250,7 +261,6 @@ public struct NE1000Session: Sendable {
             return latch(.malformedReply("unasked reply \(text.debugDescription)"), at: now)
         }
         inFlight = nil
-        lastPacketAt = flight.sentAt
         let command = flight.request.text
         switch reply.body {
         case .alarm(let alarm):
@@ -275,7 +285,7 @@ public struct NE1000Session: Sendable {
         let command = flight.request.text
         let wasRunning = prompt == .infusing
         prompt = newPrompt
-        if newPrompt != .infusing { mayBeRunning = false }
+        if newPrompt != .infusing, stoppedBy == nil { stoppedBy = now }
         switch flight.purpose {
         case .handshake:
             handshakeDone = true
@@ -301,6 +311,10 @@ public struct NE1000Session: Sendable {
                 runCount = count
             }
             confirmedAt = flight.sentAt
+            if newPrompt != .infusing {
+                unsettled = false
+                stoppedBy = nil
+            }
             fastestSinceConfirmed = newPrompt == .infusing ? (runningRate.map { $0.value * $0.units.millilitresPerHour } ?? 0) : 0
             reading &+= 1
             readingWindow = (flight.commandedAtRequest, commanded)
@@ -323,8 +337,8 @@ public struct NE1000Session: Sendable {
             guard newPrompt == .infusing else { return latch(.unexpectedPrompt(command: command, prompt: String(newPrompt.rawValue)), at: now) }
             nextPollAt = now + settings.pollInterval
         }
-        if fault != nil, faultSeenByLoop, !target.running {
-            events.append(SerialPumpEvent(at: now, message: "link answering again after: \(fault!)"))
+        if let cleared = fault, faultSeenByLoop, !target.running {
+            events.append(SerialPumpEvent(at: now, message: "link answering again after: \(cleared)"))
             fault = nil
             stalled = false
             faultSeenByLoop = false
@@ -344,7 +358,7 @@ public struct NE1000Session: Sendable {
 
     private mutating func pumpAlarm(_ alarm: NE1000Alarm, at now: ControlInstant) {
         prompt = .stopped
-        mayBeRunning = false
+        if stoppedBy == nil { stoppedBy = now }
         runningRate = nil
         if alarm == .stalled { stalled = true }
         latch(.pumpAlarm(alarm), at: now)
@@ -355,12 +369,15 @@ public struct NE1000Session: Sendable {
         guard let flight = inFlight, now - flight.sentAt > settings.replyTimeout else { return }
         inFlight = nil
         // The outcome of the command is unknown: assume the worst (it may have started the pump).
-        if flight.purpose == .run { mayBeRunning = true }
+        if flight.purpose == .run { unsettled = true }
         latch(.noReply(command: flight.request.text), at: now)
     }
 
     private mutating func latch(_ newFault: SerialPumpFault, at now: ControlInstant) {
-        events.append(SerialPumpEvent(at: now, message: "fault: \(newFault); stopping the pump (STP, then STP again)"))
+        // Logged once per fault: a dead line retried every reply timeout must not flood the log.
+        if fault != newFault {
+            events.append(SerialPumpEvent(at: now, message: "fault: \(newFault); stopping the pump (STP, then STP again)"))
+        }
         if fault == nil { fault = newFault }
         faultSeenByLoop = false
         startPlan.removeAll()
@@ -370,8 +387,3 @@ public struct NE1000Session: Sendable {
     }
 }
 
-private func pow10(_ exponent: Double) -> Double {
-    var result = 1.0
-    for _ in 0..<Int(-exponent) { result /= 10 }
-    return result
-}

@@ -57,7 +57,7 @@ public final class SerialPumpDriver: Sendable {
             let (target, commanded, stopping) = mailbox.withLock { ($0.target, $0.commanded, $0.stopping) }
             if stopping { break }
             if target.diameter > 0 {
-                stepsPerMillilitre = settings.mechanics.stepsPerMillimetre / (Double.pi * target.diameter * target.diameter / 4 / 1_000)
+                stepsPerMillilitre = settings.mechanics.stepsPerMillilitre(forDiameter: target.diameter)
             }
             // The loop's volume limit counts from its own count; the pump trails it by the
             // command latency, so its target is the limit plus that lead: the pump then stops
@@ -117,8 +117,8 @@ public final class SerialPumpDriver: Sendable {
         // Leaving: the pump is told to stop, twice, whatever the loop last wanted.
         if let link {
             for attempt in 1...2 {
-                guard let stop = NE1000Framing.safe("\(settings.address)STP") else { break }
-                let bytes = session.safeMode && session.handshakeDone ? stop : NE1000Framing.basic("\(settings.address)STP")
+                let text = "\(settings.address)STP"
+                let bytes = session.safeMode && session.handshakeDone ? NE1000Framing.safe(text) ?? [] : NE1000Framing.basic(text)
                 let sent = (try? link.write(bytes)) != nil
                 let answered = sent && ((try? link.read(into: &buffer, timeoutMilliseconds: 150)) ?? 0) > 0
                 log(SerialPumpEvent(at: MonotonicClock.now(), message: "shutdown STP \(attempt) of 2: \(answered ? "answered" : "no answer")"))

@@ -118,7 +118,7 @@ public struct InfusionController: Sendable {
             volumeLimit: volumeLimit(headroom: headroom - picogramsPerStep * max(steps, 0)),
             indicator: alarms.indicator(at: now),
             state: state,
-            syringeDiameter: syringeSpec?.innerDiameterMillimetres ?? 0)
+            syringeDiameter: syringe?.innerDiameterMillimetres ?? 0)
     }
 
     /// Reconciles a smart pump's own count with the ledger, and checks it against the command.

@@ -4,6 +4,8 @@ public struct LoadedSyringe: Hashable, Sendable {
     public let fill: Millilitres
     public let stepsPerMillilitre: Double
     public let plungerAreaSquareMillimetres: Double
+    /// A smart pump is told it (NE-1000 `DIA`): it computes its own delivery from it.
+    public let innerDiameterMillimetres: Double
     /// Net steps pushed since loading (forward minus back-off).
     public var netSteps: Int64 = 0
 
@@ -11,6 +13,7 @@ public struct LoadedSyringe: Hashable, Sendable {
         self.fill = fill
         self.stepsPerMillilitre = mechanics.stepsPerMillilitre(for: spec)
         self.plungerAreaSquareMillimetres = spec.plungerAreaSquareMillimetres
+        self.innerDiameterMillimetres = spec.innerDiameterMillimetres
     }
 
     /// Whole steps left before the syringe is empty.

@@ -35,6 +35,12 @@ public struct PumpMechanics: Hashable, Sendable {
         stepsPerMillimetre / syringe.millilitresPerMillimetre
     }
 
+    /// The same for a bare inner diameter in mm: what a smart pump computes from its `DIA`
+    /// setting, and what the serial driver converts the pump's count with.
+    public func stepsPerMillilitre(forDiameter millimetres: Double) -> Double {
+        stepsPerMillimetre / (Double.pi * millimetres * millimetres / 4 / 1_000)
+    }
+
     /// The highest flow this drive can give with this syringe.
     public func maximumRate(for syringe: SyringeSpec) -> MillilitresPerHour {
         MillilitresPerHour(Double(maximumStepsPerSecond) * 3_600 / stepsPerMillilitre(for: syringe))

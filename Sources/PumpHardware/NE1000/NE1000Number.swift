@@ -9,7 +9,7 @@ public enum NE1000Number {
     /// Nil when the value cannot be written in four digits.
     public static func reply(_ value: Double) -> String? {
         guard value.isFinite, value >= 0, value < 10_000 else { return nil }
-        let decimals = value < 10 ? 3 : value < 100 ? 2 : value < 1_000 ? 1 : 0
+        let decimals = decimalsShown(for: value)
         let scale = [1.0, 10, 100, 1_000][decimals]
         // A small epsilon keeps 0.35 (0.34999…) from truncating to 0.349.
         let scaled = Int((value * scale + 1e-6).rounded(.down))
@@ -18,6 +18,16 @@ public enum NE1000Number {
         guard decimals > 0 else { return "\(whole)." }
         let fractionText = String(fraction)
         return "\(whole)." + String(repeating: "0", count: decimals - fractionText.count) + fractionText
+    }
+
+    /// Digits after the point a reply shows: four significant digits in all.
+    static func decimalsShown(for value: Double) -> Int {
+        value < 10 ? 3 : value < 100 ? 2 : value < 1_000 ? 1 : 0
+    }
+
+    /// The value of the last digit a reply shows for `value`: what truncation can hide.
+    public static func lastDigit(of value: Double) -> Double {
+        [1.0, 0.1, 0.01, 0.001][decimalsShown(for: value)]
     }
 
     /// A request's rendering: the shortest form within four digits, truncated, decimal point only

@@ -39,7 +39,7 @@ struct NE1000Drive: Sendable {
     mutating func start(
         millilitresPerHour: Double, direction: NE1000Direction, diameter: Double, steps: Int64, at now: ControlInstant
     ) {
-        stepsPerMillilitre = pump.mechanics.stepsPerMillimetre / (Double.pi * diameter * diameter / 4_000)
+        stepsPerMillilitre = pump.mechanics.stepsPerMillilitre(forDiameter: diameter)
         self.direction = direction
         planner = StepPlanner(stepsPerMillilitre: stepsPerMillilitre)
         planner.setRate(MillilitresPerHour(millilitresPerHour), at: now)

@@ -213,7 +213,7 @@ public struct NE1000Emulator: Sendable {
 
     /// The range the drive can run with the current diameter, in mL/h.
     private var rateRange: ClosedRange<Double> {
-        let millilitresPerStep = (Double.pi * diameter * diameter / 4_000) / drive.pump.mechanics.stepsPerMillimetre
+        let millilitresPerStep = 1 / drive.pump.mechanics.stepsPerMillilitre(forDiameter: diameter)
         return (Self.minimumStepsPerSecond * millilitresPerStep * 3_600)...(Double(drive.pump.mechanics.maximumStepsPerSecond) * millilitresPerStep * 3_600)
     }
 
@@ -287,7 +287,7 @@ public struct NE1000Emulator: Sendable {
         var steps = Int64.max / 2
         if volumeTarget > 0 {
             let remaining = volumeTarget * volumeUnits.millilitres - (drive.dispensed(direction) - runStartDispensed)
-            steps = max(0, Int64((remaining * drive.stepsPerMillilitreFor(diameter: diameter)).rounded()))
+            steps = max(0, Int64((remaining * drive.pump.mechanics.stepsPerMillilitre(forDiameter: diameter)).rounded()))
         }
         drive.start(millilitresPerHour: millilitresPerHour, direction: direction, diameter: diameter, steps: steps, at: instant)
         prompt = direction == .infuse ? .infusing : .withdrawing
@@ -328,8 +328,3 @@ public struct NE1000Emulator: Sendable {
     }
 }
 
-extension NE1000Drive {
-    func stepsPerMillilitreFor(diameter: Double) -> Double {
-        pump.mechanics.stepsPerMillimetre / (Double.pi * diameter * diameter / 4_000)
-    }
-}

@@ -1,0 +1,82 @@
+import InfusionCore
+import InfusionTestSupport
+import PumpHardware
+import PumpSimulator
+import SerialPump
+import Testing
+
+/// The driver's session against the emulated pump in virtual time, wire to wire with no I/O:
+/// what happens when a reply is lost (SERIAL-002, SERIAL-004).
+@Suite("NE-1000 session")
+struct NE1000SessionTests {
+    struct Line {
+        var session = NE1000Session(settings: SerialPumpSettings())
+        var pump: NE1000Emulator
+        var pumpDecoder = NE1000RequestDecoder()
+        var hostDecoder = NE1000ReplyDecoder(mode: .either)
+        var now = ControlInstant(nanoseconds: 1_000_000_000)
+        /// Once a request starting with this has reached the pump, the line is cut both ways: its
+        /// reply and everything after are lost.
+        var cutAfter: String?
+        var cut = false
+
+        init() throws {
+            var physics = SimulatedPump()
+            physics.load(try RepositoryFiles.syringe(), fluid: Millilitres(50))
+            pump = NE1000Emulator(pump: physics, diameter: 26.6, startingAt: now)
+        }
+
+        /// Runs the conversation for `duration` in 1 ms steps; the pump answers at once.
+        mutating func run(for duration: ControlDuration, wanting target: PumpTarget) {
+            let end = now + duration
+            while now < end {
+                now = now + .milliseconds(1)
+                _ = pump.advance(to: now)
+                session.update(target)
+                if let outgoing = session.nextRequest(at: now, commanded: 0) {
+                    var reply: [UInt8]?
+                    if !cut {
+                        for byte in outgoing.bytes {
+                            if let request = pumpDecoder.feed(byte, at: now) { reply = pump.receive(request, at: now) }
+                        }
+                    }
+                    if let cutAfter, outgoing.text.hasPrefix(cutAfter) { cut = true }
+                    if cut { reply = nil }
+                    hostDecoder.mode = session.replyMode
+                    for byte in reply ?? [] {
+                        if let incoming = hostDecoder.feed(byte) { session.receive(incoming, at: now, commanded: 0) }
+                    }
+                }
+                session.checkTimeout(at: now)
+            }
+        }
+    }
+
+    static let running = PumpTarget(running: true, rate: 60, volumeLimit: 5, diameter: 26.6)
+
+    @Test("a lost reply to RUN is a fault, and the delivery it may have started is assumed until DIS settles it")
+    func lostRunReply() throws {
+        var line = try Line()
+        line.cutAfter = "0RUN"
+        line.run(for: .milliseconds(200), wanting: Self.running)
+        #expect(line.session.fault == .noReply(command: "0RUN"))
+        #expect(line.pump.prompt == .infusing, "the pump did start: only the line failed")
+        // The loop sees the fault and stops wanting delivery; its STPs are lost too.
+        line.run(for: .seconds(1), wanting: .stopped)
+        let assumed = line.session.unconfirmedMillilitres(at: line.now)
+        let truth = line.pump.dispensed(.infuse).value
+        #expect(assumed >= truth, "assumed \(assumed) mL, the pump pushed \(truth) mL")
+        // Bounded by the safe-mode timeout (2 s at 60 mL/h is 0.0333 mL) however long it lasts.
+        line.run(for: .seconds(5), wanting: .stopped)
+        let bounded = line.session.unconfirmedMillilitres(at: line.now)
+        #expect(bounded <= 60.0 * 2.3 / 3_600 && bounded >= line.pump.dispensed(.infuse).value)
+        #expect(line.pump.prompt == .stopped, "the pump stopped itself (A?T)")
+        // The line recovers: DIS proves what was delivered and the assumption is dropped.
+        line.cut = false
+        line.cutAfter = nil
+        line.run(for: .seconds(1), wanting: .stopped)
+        #expect(line.session.unconfirmedMillilitres(at: line.now) == 0)
+        #expect(abs(line.session.confirmedMillilitres - line.pump.dispensed(.infuse).value) <= 0.001)
+        #expect(line.session.fault == nil, "the fault clears once the loop has stopped and the pump answers")
+    }
+}
