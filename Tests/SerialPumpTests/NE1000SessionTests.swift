@@ -31,7 +31,12 @@ struct NE1000SessionTests {
             let end = now + duration
             while now < end {
                 now = now + .milliseconds(1)
-                _ = pump.advance(to: now)
+                let alarm = pump.advance(to: now)
+                let unsolicited = cut ? nil : alarm
+                hostDecoder.mode = session.replyMode
+                for byte in unsolicited ?? [] {
+                    if let incoming = hostDecoder.feed(byte) { session.receive(incoming, at: now, commanded: 0) }
+                }
                 session.update(target)
                 if let outgoing = session.nextRequest(at: now, commanded: 0) {
                     var reply: [UInt8]?
@@ -49,6 +54,18 @@ struct NE1000SessionTests {
                 }
                 session.checkTimeout(at: now)
             }
+        }
+
+        /// Runs until `condition` holds, at most `limit`; answers how long it took, or nil.
+        mutating func run(
+            until condition: (Line) -> Bool, within limit: ControlDuration, wanting target: PumpTarget
+        ) -> ControlDuration? {
+            let start = now
+            while now - start < limit {
+                run(for: .milliseconds(10), wanting: target)
+                if condition(self) { return now - start }
+            }
+            return nil
         }
     }
 
@@ -78,5 +95,48 @@ struct NE1000SessionTests {
         #expect(line.session.unconfirmedMillilitres(at: line.now) == 0)
         #expect(abs(line.session.confirmedMillilitres - line.pump.dispensed(.infuse).value) <= 0.001)
         #expect(line.session.fault == nil, "the fault clears once the loop has stopped and the pump answers")
+    }
+
+    @Test("an occluded line stalls the pump's motor: A?S reaches the loop as a motor stall and the pump is stopped")
+    func occlusionThroughTheDriver() throws {
+        var line = try Line()
+        let fast = PumpTarget(running: true, rate: 600, volumeLimit: 20, diameter: 26.6)
+        let started = line.run(until: { $0.pump.prompt == .infusing }, within: .seconds(2), wanting: fast)
+        #expect(started != nil, "the session programs and starts the pump")
+        line.run(for: .seconds(2), wanting: fast)
+        line.pump.pump.line.occluded = true
+        let took = line.run(until: { $0.session.fault != nil }, within: .seconds(120), wanting: fast)
+        let alarmAfter = try #require(took, "no fault within 120 s of occluding the line")
+        #expect(line.session.fault == .pumpAlarm(.stalled))
+        #expect(line.session.fault?.alarm == .motorStall)
+        #expect(line.session.stalled)
+        #expect(line.pump.prompt == .stopped)
+        #expect(line.pump.pump.line.pressure > 500, "the motor stalls against the blocked line")
+        // The loop stops wanting delivery; the session must not restart the pump while stalled.
+        line.run(for: .seconds(2), wanting: .stopped)
+        #expect(line.pump.prompt == .stopped)
+        #expect(abs(line.session.confirmedMillilitres - line.pump.dispensed(.infuse).value) <= line.session.resolutionMillilitres)
+        print("occlusion at 600 mL/h: A?S reached the session \(alarmAfter) after occluding")
+    }
+
+    @Test("a completed program leaves the pump to stop at its own volume target, which DIS reports within the last digit")
+    func finishingStopsAtVolumeTarget() throws {
+        var line = try Line()
+        let running = PumpTarget(running: true, rate: 600, volumeLimit: 0.5, diameter: 26.6)
+        let nearlyDone = line.run(until: { $0.session.confirmedMillilitres >= 0.4 }, within: .seconds(10), wanting: running)
+        #expect(nearlyDone != nil, "the pump infuses and DIS follows it")
+        // The loop's program completes: it no longer stops the pump, which ends at its VOL.
+        var finishing = running
+        finishing.running = false
+        finishing.finishing = true
+        let stopped = line.run(until: { $0.pump.prompt == .stopped }, within: .seconds(5), wanting: finishing)
+        #expect(stopped != nil, "the pump stops itself at its volume target")
+        line.run(for: .seconds(1), wanting: finishing)
+        let truth = line.pump.dispensed(.infuse).value
+        #expect(abs(truth - 0.5) <= 1.0 / PumpMechanics.reference.stepsPerMillilitre(forDiameter: 26.6), "pushed \(truth) mL")
+        #expect(abs(line.session.confirmedMillilitres - truth) <= line.session.resolutionMillilitres)
+        #expect(line.session.unconfirmedMillilitres(at: line.now) == 0)
+        #expect(line.session.fault == nil)
+        #expect(line.pump.alarmLog.isEmpty || line.pump.alarmLog.allSatisfy { $0.0 == .reset })
     }
 }
