@@ -91,6 +91,12 @@ let package = Package(
             path: "Tests/SerialHarness",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "serial-roundtrip",
+            dependencies: ["SerialPump", "PumpHardware"],
+            path: "Benchmarks/SerialRoundTrip",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SerialPumpTests",
             dependencies: ["SerialPump", "PumpSimulator", "InfusionCore", "PumpHardware", "InfusionTestSupport"],
