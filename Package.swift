@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "InfusionCore", targets: ["InfusionCore"]),
         .library(name: "PumpHardware", targets: ["PumpHardware"]),
         .library(name: "SerialPump", targets: ["SerialPump"]),
+        .library(name: "GPIOPump", targets: ["GPIOPump"]),
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
         .executable(name: "pumpsim", targets: ["pumpsim"]),
         .library(name: "PtyModemShim", type: .dynamic, targets: ["PtyModemShim"]),
@@ -53,6 +54,11 @@ let package = Package(
         .target(
             name: "PumpHardware",
             dependencies: ["InfusionCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "GPIOPump",
+            dependencies: ["InfusionCore", "PumpHardware", "CGPIOD"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -103,6 +109,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .testTarget(
+            name: "GPIOPumpTests",
+            dependencies: ["GPIOPump", "PumpSimulator", "InfusionCore", "PumpHardware", "InfusionTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SystemLibraryTests",
             dependencies: ["CGPIOD", "CSerialPort", "CSystemd"],
