@@ -140,7 +140,7 @@ struct GPIOPathTests {
         #expect(rig.device.demandPresses == 2)
     }
 
-    @Test("encoder counting follows the motor forwards and back")
+    @Test("encoder counting from edges matches the motor's encoder, with no edge missed")
     func encoderFollows() throws {
         var rig = try GPIORig()
         _ = try rig.start(GPIORig.program(doseMilligramsPerKilogramPerHour: 1, hours: 0.1))

@@ -1,0 +1,78 @@
+import GPIOPump
+import InfusionCore
+import PumpHardware
+import Testing
+
+/// The pieces above the line seam, each on its own (GPIO-003, GPIO-005).
+@Suite("GPIO components")
+struct GPIOComponentTests {
+    @Test("quadrature decoding counts forward, back, and reports a lost edge instead of guessing")
+    func quadrature() {
+        var decoder = QuadratureDecoder(a: false, b: false)
+        for count in 1...10 {
+            let previous = QuadratureSequence.levels(at: Int64(count - 1)), next = QuadratureSequence.levels(at: Int64(count))
+            if previous.a != next.a { decoder.edge(channelA: true, level: next.a) }
+            if previous.b != next.b { decoder.edge(channelA: false, level: next.b) }
+        }
+        #expect(decoder.count == 10)
+        for count in stride(from: 9, through: 7, by: -1) {
+            let previous = QuadratureSequence.levels(at: Int64(count + 1)), next = QuadratureSequence.levels(at: Int64(count))
+            if previous.a != next.a { decoder.edge(channelA: true, level: next.a) }
+            if previous.b != next.b { decoder.edge(channelA: false, level: next.b) }
+        }
+        #expect(decoder.count == 7)
+        let levels = QuadratureSequence.levels(at: 7)
+        decoder.edge(channelA: true, level: levels.a)
+        #expect(decoder.missedEdges == 1)
+        #expect(decoder.count == 7)
+    }
+
+    @Test("the unsafe reading passes at once; the safe one only after it has held")
+    func failSafeDebounce() {
+        let start = ControlInstant(nanoseconds: 0)
+        var clamp = FailSafeDebouncer(initial: true, unsafeLevel: false, settle: .milliseconds(20), at: start)
+        clamp.edge(false, at: start + .milliseconds(1))
+        #expect(clamp.level == false, "opening is believed on its first edge")
+        clamp.edge(true, at: start + .milliseconds(2))
+        clamp.settle(at: start + .milliseconds(21))
+        #expect(clamp.level == false, "closed for 19 ms is not yet closed")
+        clamp.edge(false, at: start + .milliseconds(3))
+        clamp.edge(true, at: start + .milliseconds(4))
+        clamp.settle(at: start + .milliseconds(24))
+        #expect(clamp.level == true)
+    }
+
+    @Test("indicator patterns: high flashes red at 2 Hz with a ten-pulse burst; silenced alarms keep their lights")
+    func indicatorPatterns() {
+        func count(_ indicator: AlarmIndicator, over seconds: Int64, _ output: (IndicatorOutputs) -> Bool) -> Int {
+            var rises = 0
+            var previous = false
+            for ms in 0..<(seconds * 1_000) {
+                let now = output(IndicatorPattern.outputs(for: indicator, phase: .milliseconds(ms)))
+                if now, !previous { rises += 1 }
+                previous = now
+            }
+            return rises
+        }
+        let high = AlarmIndicator(priority: .high, audible: true)
+        #expect(count(high, over: 8, \.red) == 16, "2 Hz for 8 s")
+        #expect(count(high, over: 8, \.buzzer) == 10, "one ten-pulse burst per 8 s")
+        #expect(count(AlarmIndicator(priority: .medium, audible: true), over: 15, \.buzzer) == 3)
+        #expect(count(AlarmIndicator(priority: .medium, audible: true), over: 2, \.yellow) == 1)
+        #expect(count(AlarmIndicator(priority: .high, audible: false), over: 8, \.buzzer) == 0)
+        #expect(count(AlarmIndicator(priority: .high, audible: false), over: 8, \.red) == 16)
+        #expect(IndicatorPattern.outputs(for: .quiet, phase: .seconds(1)) == IndicatorOutputs())
+        #expect(IndicatorPattern.outputs(for: AlarmIndicator(priority: .low, audible: true), phase: .seconds(5)).nurseCall == false)
+        #expect(IndicatorPattern.outputs(for: high, phase: .seconds(5)).nurseCall)
+    }
+
+    @Test("the HX711 read-out: a force becomes counts and back; a stale or clipped conversion is no reading")
+    func hx711Calibration() {
+        let calibration = HX711Calibration(zeroCounts: 1_234, countsPerNewton: 10_700, samplesPerSecond: 80)
+        #expect(calibration.raw(forNewtons: 10) == 1_234 + 107_000)
+        #expect(calibration.raw(forNewtons: 1e6) == HX711Calibration.highestReading)
+        let reader = HX711Reader(calibration: calibration)
+        #expect(reader.newtons(at: .origin).isNaN, "no conversion yet is no reading")
+        #expect(reader.staleAfter == .milliseconds(50))
+    }
+}
