@@ -18,6 +18,11 @@ public struct HX711Reader: Sendable {
     public private(set) var lastRaw: Int32?
     public private(set) var lastReadingAt: ControlInstant?
     public private(set) var readings: Int64 = 0
+    /// Read-outs dropped because DOUT did not rise after the 25th pulse.
+    public private(set) var stuckReadouts: Int64 = 0
+
+    /// Line time one read-out takes: 25 clock pulses and the check after them.
+    public static var readOutNanoseconds: Int64 { 51 * clockHalfPeriodNanoseconds }
 
     public init(calibration: HX711Calibration) {
         self.calibration = calibration
@@ -38,6 +43,15 @@ public struct HX711Reader: Sendable {
         try lines.set(.hx711Clock, true)
         lines.hold(nanoseconds: Self.clockHalfPeriodNanoseconds)
         try lines.set(.hx711Clock, false)
+        lines.hold(nanoseconds: Self.clockHalfPeriodNanoseconds)
+        // The 25th pulse makes the chip raise DOUT until its next conversion. A DOUT still low is
+        // stuck (shorted, or a lost amplifier behind a pull-down): its zeros are no force, and
+        // taking them would blind occlusion detection without an alarm. The reading is dropped;
+        // staleness then raises force_sensor_fault.
+        guard try lines.get(.hx711Data) else {
+            stuckReadouts += 1
+            return
+        }
         // Two's complement, 24 bits.
         lastRaw = Int32(bitPattern: raw << 8) >> 8
         lastReadingAt = now

@@ -75,4 +75,29 @@ struct GPIOComponentTests {
         #expect(reader.newtons(at: .origin).isNaN, "no conversion yet is no reading")
         #expect(reader.staleAfter == .milliseconds(50))
     }
+
+    /// Lines with nothing on them but an HX711 whose DOUT is stuck at one level.
+    struct StuckDataLine: GPIOLines {
+        var level: Bool
+        mutating func set(_ function: PinFunction, _ asserted: Bool) throws(GPIOLineError) {}
+        mutating func get(_ function: PinFunction) throws(GPIOLineError) -> Bool { level }
+        mutating func drainEdges(_ body: (EdgeEvent) -> Void) throws(GPIOLineError) {}
+        mutating func hold(nanoseconds: Int64) {}
+    }
+
+    @Test("an HX711 data line stuck low gives no force (not zero newtons), so the tick raises force_sensor_fault")
+    func hx711StuckLow() throws {
+        var lines = StuckDataLine(level: false)
+        var reader = HX711Reader(calibration: HX711Calibration())
+        for millisecond in 0..<100 {
+            try reader.poll(&lines, at: ControlInstant(nanoseconds: Int64(millisecond) * 1_000_000))
+        }
+        #expect(reader.readings == 0)
+        #expect(reader.stuckReadouts == 100)
+        #expect(reader.newtons(at: ControlInstant(nanoseconds: 100_000_000)).isNaN)
+        // Stuck high: never ready, never read.
+        lines.level = true
+        try reader.poll(&lines, at: ControlInstant(nanoseconds: 101_000_000))
+        #expect(reader.readings == 0 && reader.stuckReadouts == 100)
+    }
 }
