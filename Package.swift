@@ -109,6 +109,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The GPIO path in the kernel (docs/testing.md): the backend and core in a real-time
+        // loop, and the checker that drives and watches it through gpio-sim inside a qemu guest.
+        .executableTarget(
+            name: "gpiopump-harness",
+            dependencies: [
+                "GPIOPump", "InfusionCore", "PumpHardware", "PumpSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/GPIOHarness",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "gpio-sim-check",
+            dependencies: ["PumpHardware", "InfusionCore"],
+            path: "Tests/GPIOSimCheck",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "GPIOPumpTests",
             dependencies: ["GPIOPump", "PumpSimulator", "InfusionCore", "PumpHardware", "InfusionTestSupport"],

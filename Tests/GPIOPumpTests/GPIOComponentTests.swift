@@ -27,6 +27,20 @@ struct GPIOComponentTests {
         #expect(decoder.count == 7)
     }
 
+    @Test("a stepped encoder gives 4 000 counts per 3 200 microsteps, each a valid quadrature edge")
+    func steppedEncoder() {
+        var encoder = SteppedEncoder()
+        var decoder = QuadratureDecoder(a: false, b: false)
+        for _ in 0..<3_200 { encoder.step(forward: true) { decoder.edge(channelA: $0, level: $1) } }
+        #expect(encoder.count == 4_000)
+        #expect(decoder.count == 4_000)
+        for _ in 0..<3 { encoder.step(forward: false) { decoder.edge(channelA: $0, level: $1) } }
+        #expect(decoder.count == 4_000 - 3, "3 steps back owe 3.75 counts: 3 shown, the rest carried")
+        for _ in 0..<3_197 { encoder.step(forward: false) { decoder.edge(channelA: $0, level: $1) } }
+        #expect(decoder.count == 0)
+        #expect(decoder.missedEdges == 0)
+    }
+
     @Test("the unsafe reading passes at once; the safe one only after it has held")
     func failSafeDebounce() {
         let start = ControlInstant(nanoseconds: 0)

@@ -1,0 +1,132 @@
+import Foundation
+import PumpHardware
+
+extension Checks {
+    /// EN at its enabled level only while delivering; STEP and DIR as commanded; encoder edges
+    /// through the kernel counted; EN back to disabled when the process is killed.
+    mutating func enableFollowsDelivery() {
+        scenario("enable follows delivery") { checks in
+            let process = try checks.launch()
+            defer { process.kill() }
+            if let taken = process.lines.first(where: { $0.string("event") == "lines_taken" }) {
+                checks.figure("libgpiod under TCG", "one line write \(taken.int("line_write_nanoseconds")) ns, one read \(taken.int("line_read_nanoseconds")) ns")
+            }
+            checks.check("EN released before start", !checks.board.asserted(.enable), "EN line reads disabled with lines taken, idle")
+            let watcher = StepWatcher(board: checks.board)
+            watcher.start()
+            let running = try checks.startDelivering(process)
+            checks.check("EN enabled while delivering", checks.board.asserted(.enable), "EN line reads enabled once running")
+
+            var disabledSamples = 0
+            for _ in 0..<300 {
+                if !checks.board.asserted(.enable) { disabledSamples += 1 }
+                usleep(10_000)
+            }
+            checks.check("EN stays enabled through delivery", disabledSamples == 0, "\(disabledSamples) of 300 samples over 3 s read disabled")
+
+            let pauseSent = monotonicNanoseconds()
+            process.send("pause")
+            let paused = try process.await("paused", after: pauseSent, within: 5) { $0.string("state") == "paused" }
+            let released = try checks.awaitReleased("EN released on pause")
+            checks.check("EN released on pause", true, "disabled \(microseconds(released)) µs after the paused line was read")
+            // The last pulse has ended by the paused tick; give the watcher and the kernel's
+            // encoder events a few periods to land.
+            let settled = try process.await("a status after pause", after: paused.int("at") + 50_000_000, within: 5) {
+                $0.string("event") == "status"
+            }
+            watcher.stop()
+            let seen = watcher.current
+            let emitted = settled.int("motor_steps") - running.int("motor_steps")
+            checks.check("STEP pulses as commanded", seen.rises == Int(emitted) && emitted > 0, "emitted \(emitted), seen on the line \(seen.rises)")
+            checks.check("DIR forward at every step", seen.backward == 0 && seen.rises > 0, "\(seen.backward) of \(seen.rises) steps with DIR backward")
+            if checks.board.map.encoderFitted {
+                let counted = settled.int("encoder_counts") - running.int("encoder_counts")
+                checks.check(
+                    "encoder edges counted through the kernel", counted == seen.encoderCounts,
+                    "written \(seen.encoderCounts) counts in quadrature, backend counted \(counted)")
+            }
+            checks.figure("step watcher", "\(seen.samples) STEP samples, \(seen.rises) pulses")
+            checks.figure("harness loop", "\(settled.int("ticks")) ticks, \(settled.int("overruns")) overran the 1 ms period (TCG)")
+            let costs = (settled["period_cost_microseconds"] as? [NSNumber])?.map(\.intValue) ?? []
+            checks.figure(
+                "period cost under TCG, sample + tick + apply with 300 µs STEP pulses and the HX711 read-out",
+                "p50 \(costs.first ?? -1) µs, p99 \(costs.dropFirst().first ?? -1) µs, max \(costs.last ?? -1) µs")
+
+            process.send("resume")
+            _ = try process.await("running again", after: paused.int("at"), within: 5) { $0.string("state") == "running" }
+            try waitUntil("EN enabled after resume", within: 2) { checks.board.asserted(.enable) }
+            let killed = monotonicNanoseconds()
+            process.kill()
+            try waitUntil("EN released after SIGKILL", within: 2) { !checks.board.asserted(.enable) }
+            checks.check(
+                "EN released when the process is killed", true,
+                "disabled \(microseconds(monotonicNanoseconds() - killed)) µs after SIGKILL (the line returns to the board's pull-up)")
+        }
+    }
+
+    /// Closes a contact mid-delivery and expects `alarm` in the first tick after the edge, with EN
+    /// released in that tick.
+    mutating func inputRaisesAlarm(_ name: String, _ function: PinFunction, asserted: Bool, alarm: String) {
+        scenario(name) { checks in
+            let process = try checks.launch()
+            defer { process.kill() }
+            _ = try checks.startDelivering(process)
+            let written = monotonicNanoseconds()
+            checks.board.drive(function, asserted: asserted)
+            let raised = try process.await("\(alarm) alarm", after: written, within: 5) {
+                $0.string("event") == "alarm" && $0.string("alarm") == alarm
+            }
+            checks.check("\(name) raises \(alarm)", true, "state \(raised.string("state") ?? "?")")
+            checks.checkFirstTick(name, raised, since: written)
+            checks.check("\(name) drops EN in the same tick", raised.bool("enable_asserted") == false, "enable_asserted after that tick's apply: \(raised.bool("enable_asserted").map(String.init) ?? "absent")")
+            let released = try checks.awaitReleased("EN released after \(name)")
+            checks.figure("\(name): EN line disabled", "\(microseconds(released)) µs after the alarm line was read")
+        }
+    }
+
+    mutating func demandButton() {
+        scenario("demand button") { checks in
+            let process = try checks.launch()
+            defer { process.kill() }
+            _ = try checks.startDelivering(process)
+            let written = monotonicNanoseconds()
+            checks.board.drive(.demandButton, asserted: true)
+            let press = try process.await("demand press", after: written, within: 5) { $0.string("event") == "demand" }
+            checks.check("demand button press is one request", press.int("demand_presses") == 1, "demand_presses \(press.int("demand_presses")), state \(press.string("state") ?? "?")")
+            checks.checkFirstTick("demand button", press, since: written)
+            checks.board.drive(.demandButton, asserted: false)
+        }
+    }
+
+    /// The HX711 read for real through the kernel: DOUT held low is a stuck line, never 0 N, and
+    /// no syringe is accepted without a reading.
+    mutating func forceSensorAbsent() {
+        scenario("force sensor absent") { checks in
+            let process = try checks.launch(modelledHX711: false, hx711DataHigh: false)
+            defer { process.kill() }
+            let stuck = try process.await("stuck read-outs", within: 5) { $0.int("stuck_readouts") > 0 }
+            checks.check(
+                "DOUT stuck low is not a reading", stuck.int("force_readings") == 0,
+                "\(stuck.int("stuck_readouts")) read-outs dropped, \(stuck.int("force_readings")) readings")
+            let sent = monotonicNanoseconds()
+            process.send("start")
+            let refused = try process.await("start refused", after: sent, within: 5) { $0.string("event") == "refused" }
+            checks.check("start refused without a force reading", (refused.string("reason") ?? "").contains("force sensor"), refused.string("reason") ?? "")
+            checks.check("EN released throughout", !checks.board.asserted(.enable), "EN line reads disabled")
+        }
+    }
+
+    /// A second backend on the same lines must not start, and must say which line and who has it.
+    mutating func lineHeld() {
+        scenario("line held by another process") { checks in
+            let first = try checks.launch()
+            defer { first.kill() }
+            let second = try HarnessProcess(executable: checks.harness, arguments: checks.harnessArguments)
+            try second.waitForExit(within: 30)
+            let log = second.log.trimmingCharacters(in: .whitespacesAndNewlines)
+            checks.check(
+                "second backend refused, naming chip and line",
+                second.exitStatus == 1 && log.contains("held by another process") && log.contains("line"), "exit \(second.exitStatus.map(String.init) ?? "none"): \(log)")
+        }
+    }
+}
