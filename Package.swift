@@ -185,6 +185,8 @@ if Context.environment["INFUSIOND_BENCHMARKS"] == "1" {
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 "InfusionCore",
+                "PumpHardware",
+                "GPIOPump",
                 "PumpSimulator",
             ],
             path: "Benchmarks/InfusionBenchmarks",

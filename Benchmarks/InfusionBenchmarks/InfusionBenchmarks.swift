@@ -1,6 +1,8 @@
 import Benchmark
 import Foundation
+import GPIOPump
 import InfusionCore
+import PumpHardware
 import PumpSimulator
 
 /// The repository root, found from this file so the benchmarks read the shipped configuration.
@@ -11,6 +13,22 @@ private func text(_ path: String) -> String {
     (try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)) ?? ""
 }
 
+/// Loads a BD 50 mL syringe and starts the CRPS program: ketamine 0.35 mg/kg/h, 70 kg, 2 mg/mL
+/// (12.25 mL/h), for 4 hours.
+private func startCRPSProgram(_ controller: inout InfusionController, at now: ControlInstant) throws {
+    let library = try DrugLibraryParser.parse(text("config/drug-library.toml"))
+    let syringe = try SyringeTable(toml: text("hardware/syringes.toml")).syringe(named: "BD Plastipak 50 mL")
+    _ = controller.handle(.loadSyringe(syringe, fill: Millilitres(50)), at: now)
+    let request = ProgramRequest(
+        drug: "ketamine", concentration: MilligramsPerMillilitre(2), weight: Kilograms(70),
+        dose: .weightBased(MilligramsPerKilogramPerHour(0.35)), extent: .duration(.hours(4)))
+    guard let plan = controller.validate(request, with: ProgramValidator(library: library)).plan else {
+        fatalError("the benchmark program was refused")
+    }
+    _ = controller.handle(.program(plan), at: now)
+    _ = controller.handle(.start, at: now)
+}
+
 /// A controller mid-way through the CRPS program (12.25 mL/h), with a motor that does every step.
 private struct RunningController {
     var controller = InfusionController(settings: ControllerSettings())
@@ -18,17 +36,7 @@ private struct RunningController {
     var now = ControlInstant.origin
 
     init() throws {
-        let library = try DrugLibraryParser.parse(text("config/drug-library.toml"))
-        let syringe = try SyringeTable(toml: text("hardware/syringes.toml")).syringe(named: "BD Plastipak 50 mL")
-        _ = controller.handle(.loadSyringe(syringe, fill: Millilitres(50)), at: now)
-        let request = ProgramRequest(
-            drug: "ketamine", concentration: MilligramsPerMillilitre(2), weight: Kilograms(70),
-            dose: .weightBased(MilligramsPerKilogramPerHour(0.35)), extent: .duration(.hours(4)))
-        guard let plan = controller.validate(request, with: ProgramValidator(library: library)).plan else {
-            fatalError("the benchmark program was refused")
-        }
-        _ = controller.handle(.program(plan), at: now)
-        _ = controller.handle(.start, at: now)
+        try startCRPSProgram(&controller, at: now)
         for _ in 0..<10_000 { tick() }
     }
 
@@ -41,6 +49,33 @@ private struct RunningController {
             sensors.motorSteps &+= actuation.steps
             sensors.encoderCounts = Int64(Double(sensors.motorSteps) * 1.25)
         }
+    }
+}
+
+/// The same program on the GPIO backend: one control period as the daemon runs it on the board
+/// (sample the lines, tick, apply), over ``LoopbackBoard``.
+private struct RunningGPIOPump {
+    var controller: InfusionController
+    var device: GPIOStepperPump<LoopbackBoard>
+    var now = ControlInstant.origin
+
+    init() throws {
+        let map = try PinMapParser.parse(text("hardware/pinmap.toml"))
+        device = try GPIOStepperPump(lines: LoopbackBoard(calibration: map.forceSensor, at: now), map: map, at: now)
+        controller = InfusionController(settings: ControllerSettings(encoderFitted: map.encoderFitted), startingAt: now)
+        for _ in 0..<100 { period() }
+        try startCRPSProgram(&controller, at: now)
+        for _ in 0..<10_000 { period() }
+        guard controller.state == .running else { fatalError("the GPIO benchmark program is \(controller.state), not running") }
+    }
+
+    @inline(__always)
+    mutating func period() {
+        now = now + ControlDuration(nanoseconds: 1_000_000)
+        device.lines.advance(to: now)
+        let sensors = device.sample(at: now)
+        let actuation = controller.tick(now: now, sensors: sensors)
+        device.apply(actuation, at: now, interval: ControlDuration(nanoseconds: 1_000_000))
     }
 }
 
@@ -59,6 +94,19 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { running.tick() }
         blackHole(running.controller.state)
+    }
+
+    // TICK-001 on the GPIO path: the backend's sampling and line writes allocate nothing either.
+    // 1 000 periods per iteration; the HX711's and STEP's busy-waits are not in these figures.
+    Benchmark(
+        "GPIO period (sample, tick, apply; loop-back lines)",
+        configuration: .init(scalingFactor: .kilo, thresholds: [.mallocCountTotal: .init(absolute: [.p100: 0])])
+    ) { benchmark in
+        var running = try RunningGPIOPump()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { running.period() }
+        blackHole(running.controller.state)
+        precondition(running.controller.state == .running, "the GPIO benchmark program stopped: \(running.controller.state)")
     }
 
     Benchmark("Simulated tick (controller + pump physics)", configuration: .init(scalingFactor: .kilo)) { benchmark in
