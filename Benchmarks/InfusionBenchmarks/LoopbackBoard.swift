@@ -33,9 +33,11 @@ struct LoopbackBoard: GPIOLines {
         guard rising else { return }
         if function == .hx711Clock { hx711.clockRising() }
         if function == .step, levels[PinFunction.enable.rawValue] {
-            encoder.step(forward: levels[PinFunction.direction.rawValue]) { channelA, level in
+            var turning = encoder
+            turning.step(forward: levels[PinFunction.direction.rawValue]) { channelA, level in
                 edge(channelA ? .encoderA : .encoderB, level)
             }
+            encoder = turning
         }
     }
 
