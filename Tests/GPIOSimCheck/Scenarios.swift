@@ -12,6 +12,8 @@ extension Checks {
                 checks.figure("libgpiod under TCG", "one line write \(taken.int("line_write_nanoseconds")) ns, one read \(taken.int("line_read_nanoseconds")) ns")
             }
             checks.check("EN released before start", !checks.board.asserted(.enable), "EN line reads disabled with lines taken, idle")
+            let trace = try KernelTrace(board: checks.board)
+            try trace.clear()
             let watcher = StepWatcher(board: checks.board)
             watcher.start()
             let running = try checks.startDelivering(process)
@@ -36,20 +38,23 @@ extension Checks {
             }
             watcher.stop()
             let seen = watcher.current
+            let traced = try trace.steps()
             let emitted = settled.int("motor_steps") - running.int("motor_steps")
-            checks.check("STEP pulses as commanded", seen.rises == Int(emitted) && emitted > 0, "emitted \(emitted), seen on the line \(seen.rises)")
-            checks.check("DIR forward at every step", seen.backward == 0 && seen.rises > 0, "\(seen.backward) of \(seen.rises) steps with DIR backward")
+            checks.check(
+                "STEP pulses as commanded", traced.rises == Int(emitted) && emitted > 0,
+                "emitted \(emitted), rising edges the kernel set on the line \(traced.rises) (gpio_value trace)")
+            checks.check("DIR forward at every step", traced.backward == 0 && traced.rises > 0, "\(traced.backward) of \(traced.rises) steps with DIR backward")
             if checks.board.map.encoderFitted {
                 let counted = settled.int("encoder_counts") - running.int("encoder_counts")
                 checks.check(
                     "encoder edges counted through the kernel", counted == seen.encoderCounts,
                     "written \(seen.encoderCounts) counts in quadrature, backend counted \(counted)")
             }
-            checks.figure("step watcher", "\(seen.samples) STEP samples, \(seen.rises) pulses")
+            checks.figure("step watcher (sysfs sampling)", "\(seen.samples) STEP samples, \(seen.rises) of \(emitted) pulses seen")
             checks.figure("harness loop", "\(settled.int("ticks")) ticks, \(settled.int("overruns")) overran the 1 ms period (TCG)")
             let costs = (settled["period_cost_microseconds"] as? [NSNumber])?.map(\.intValue) ?? []
             checks.figure(
-                "period cost under TCG, sample + tick + apply with 300 µs STEP pulses and the HX711 read-out",
+                "period cost under TCG, sample + tick + apply with the widened STEP pulses and the HX711 read-out",
                 "p50 \(costs.first ?? -1) µs, p99 \(costs.dropFirst().first ?? -1) µs, max \(costs.last ?? -1) µs")
 
             process.send("resume")

@@ -5,8 +5,10 @@ import PumpHardware
 /// turns the motor's steps into encoder edges the way the motor's encoder would: 1.25 counts per
 /// microstep (hardware/pinmap.toml), A leading B going forward.
 ///
-/// It samples sysfs in a tight loop, so it sees a pulse only if the pulse outlasts a few reads:
-/// the harness widens STEP to hundreds of microseconds for this stage (docs/testing.md).
+/// It samples sysfs in a tight loop, so it sees a pulse only if the pulse outlasts a few reads and
+/// its vCPU is not off the host core meanwhile: the harness widens STEP to 500 µs for this stage,
+/// and the exact count comes from the kernel's trace (``KernelTrace``), not from here. A step it
+/// misses only leaves the encoder behind, which the encoder check still counts exactly.
 final class StepWatcher: @unchecked Sendable {
     struct Counts {
         var rises = 0
