@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "PumpHardware", targets: ["PumpHardware"]),
         .library(name: "SerialPump", targets: ["SerialPump"]),
         .library(name: "GPIOPump", targets: ["GPIOPump"]),
+        .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "ControlProtocol", targets: ["ControlProtocol"]),
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
         .executable(name: "pumpsim", targets: ["pumpsim"]),
         .library(name: "PtyModemShim", type: .dynamic, targets: ["PtyModemShim"]),
@@ -24,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries from Debian, wrapped once each (DESIGN.md section 2).
@@ -59,6 +62,25 @@ let package = Package(
         .target(
             name: "GPIOPump",
             dependencies: ["InfusionCore", "PumpHardware", "CGPIOD"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ControlProtocol",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ControlProtocolTests",
+            dependencies: ["ControlProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Journal",
+            dependencies: ["InfusionCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: ["Journal", "InfusionCore"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -1,0 +1,124 @@
+import Foundation
+import InfusionCore
+import Journal
+import Testing
+
+/// The journal on its own: chain, ledger, restore, failure and corruption (JOURNAL-001..004).
+@Suite("Journal")
+struct JournalTests {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    var path: String { directory + "/journal.sqlite" }
+
+    func event(_ type: String, at nanoseconds: Int64, boot: Int64 = 1, details: String = "") -> JournalEvent {
+        JournalEvent(wallTime: "2026-11-23T10:00:00Z", controlNanoseconds: nanoseconds, boot: boot, uid: 1000, pid: 42, role: "operator", type: type, details: details)
+    }
+
+    @Test("events chain by hash; verify finds an edited, an inserted, a deleted and a cut-off event")
+    func chainDetectsTampering() throws {
+        let journal = try Journal(path: path)
+        for index in 1...20 { try journal.append(event("command", at: Int64(index), details: "start \(index)")) }
+        #expect(try journal.verify() == 20)
+
+        try sqlite("UPDATE event SET details = 'stop 7' WHERE id = 7")
+        #expect(throws: JournalError.self) { try journal.verify() }
+        try sqlite("UPDATE event SET details = 'start 7' WHERE id = 7")
+        #expect(try journal.verify() == 20, "restored, it verifies again")
+
+        try sqlite("INSERT INTO event (wall_time, control_ns, boot, type, details, hash) VALUES ('2026-11-23T10:00:00Z', 21, 1, 'command', 'bolus', 'forged')")
+        let inserted = #expect(throws: JournalError.self) { try journal.verify() }
+        #expect(inserted?.message.contains("event 21") == true)
+        try sqlite("DELETE FROM event WHERE id = 21")
+
+        try sqlite("DELETE FROM event WHERE id = 12")
+        let missing = #expect(throws: JournalError.self) { try journal.verify() }
+        #expect(missing?.kind == .chainBroken)
+        #expect(missing?.message.contains("12") == true)
+    }
+
+    @Test("cutting the newest events off the end is found through the recorded head")
+    func chainDetectsTruncation() throws {
+        let journal = try Journal(path: path)
+        for index in 1...5 { try journal.append(event("command", at: Int64(index))) }
+        try sqlite("DELETE FROM event WHERE id >= 4")
+        let cut = #expect(throws: JournalError.self) { try journal.verify() }
+        #expect(cut?.message.contains("cut off") == true)
+    }
+
+    @Test("the oldest events are pruned past the retention, and the chain still verifies from its new start")
+    func retentionKeepsTheChain() throws {
+        let journal = try Journal(path: path, retainedEvents: 500)
+        for index in 1...2_100 { try journal.append(event("tick", at: Int64(index))) }
+        let kept = try journal.verify()
+        #expect(kept >= 500 && kept < 1_600, "pruned every 1 000 appends down to 500: \(kept) kept")
+        #expect(try journal.events(after: 0, limit: 1).first?.id == 2_100 - Int64(kept) + 1)
+    }
+
+    @Test("the ledger restores the rolling windows and the program total across a reopen")
+    func ledgerSurvivesRestart() throws {
+        let second: Int64 = 1_000_000_000
+        do {
+            let journal = try Journal(path: path)
+            try journal.commitLedger(Picograms(5_000), at: 10 * second, program: 1)
+            try journal.commitLedger(Picograms(7_000), at: 1_000 * second, program: 2)
+            try journal.commitLedger(Picograms(11_000), at: 5_000 * second, program: 2)
+        }
+        let reopened = try Journal(path: path)
+        #expect(reopened.boot == 2)
+        var ledger = DoseLedger(startingAt: ControlInstant(nanoseconds: 0))
+        let totals = try reopened.restore(into: &ledger, program: 2)
+        #expect(totals.lifetime == Picograms(23_000))
+        #expect(totals.program == Picograms(18_000))
+        #expect(ledger.programTotal == Picograms(18_000))
+        #expect(ledger.delivered(in: .oneHour) == Picograms(11_000), "1 000 s is outside the hour ending at 5 000 s")
+        #expect(ledger.delivered(in: .fourHours) == Picograms(23_000))
+        #expect(try reopened.lastControlNanoseconds() == 5_000 * second)
+    }
+
+    @Test("a full database refuses the write with a 'full' error and keeps what it had")
+    func fullDatabaseIsAnError() throws {
+        let journal = try Journal(path: path, maximumPages: 24)
+        var failure: JournalError?
+        var written = 0
+        for index in 1...5_000 {
+            do {
+                try journal.append(event("command", at: Int64(index), details: String(repeating: "x", count: 200)))
+                written += 1
+            } catch {
+                failure = error
+                break
+            }
+        }
+        #expect(failure?.kind == .full, "\(failure.map(String.init(describing:)) ?? "no failure after \(written) events")")
+        #expect(try journal.verify() == written, "everything written before the failure is intact")
+    }
+
+    @Test("an unreadable journal is moved aside and kept, and a fresh one opened")
+    func unreadableIsMovedAside() throws {
+        try Data(repeating: 0x5A, count: 8_192).write(to: URL(fileURLWithPath: path))
+        let opening = try JournalOpening.open(at: path, suffix: "test")
+        guard case .movedAside(let journal, let kept, let reason) = opening else {
+            Issue.record("a file of garbage opened as a journal")
+            return
+        }
+        #expect(reason.kind == .corrupt)
+        #expect(FileManager.default.fileExists(atPath: kept))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(repeating: 0x5A, count: 8_192), "kept as it was")
+        #expect(try journal.verify() == 0)
+    }
+
+    /// Edits the database behind the journal's back, as a tamperer with the sqlite3 tool would.
+    private func sqlite(_ statement: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", path, statement]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "python3 sqlite3 failed on \(statement)")
+    }
+}
