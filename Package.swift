@@ -65,6 +65,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "InfusionDaemon",
+            dependencies: [
+                "InfusionCore", "PumpHardware", "SerialPump", "GPIOPump", "PumpSimulator", "Journal", "ControlProtocol",
+                "CPosixShims",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "InfusionDaemonTests",
+            dependencies: ["InfusionDaemon", "InfusionCore", "ControlProtocol", "InfusionTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ControlProtocol",
             swiftSettings: strictSettings
         ),

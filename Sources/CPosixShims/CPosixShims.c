@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "CPosixShims.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,4 +24,18 @@ int cposix_pty_device_name(int controller, char *buffer, size_t length) {
 
 int cposix_accept_nonblocking(int listener) {
     return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int cposix_peer_credentials(int socket, unsigned int *uid, unsigned int *gid, int *pid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return errno;
+    *uid = credentials.uid;
+    *gid = credentials.gid;
+    *pid = credentials.pid;
+    return 0;
+}
+
+int cposix_group_list(const char *user, unsigned int group, unsigned int *groups, int *count) {
+    return getgrouplist(user, (gid_t)group, (gid_t *)groups, count) < 0 ? -1 : 0;
 }

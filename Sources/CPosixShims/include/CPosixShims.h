@@ -16,4 +16,13 @@ int cposix_pty_device_name(int controller, char *buffer, size_t length);
 /* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; the descriptor, or -1 with errno set. */
 int cposix_accept_nonblocking(int listener);
 
+/* The uid, gid and pid of the process at the other end of a Unix socket (SO_PEERCRED: struct
+ * ucred sits behind _GNU_SOURCE). 0 on success, an errno otherwise. */
+int cposix_peer_credentials(int socket, unsigned int *uid, unsigned int *gid, int *pid);
+
+/* getgrouplist(3): the ids of every group `user` is in, `group` included. On entry *count is the
+ * capacity of groups; on return the number found. 0 on success, -1 if groups was too small (then
+ * *count is the number needed). */
+int cposix_group_list(const char *user, unsigned int group, unsigned int *groups, int *count);
+
 #endif
