@@ -24,7 +24,6 @@ struct KernelTrace {
         step = base + board.offset(.step)
         direction = base + board.offset(.direction)
         try Self.write("events/gpio/gpio_value/filter", "gpio == \(step) || gpio == \(direction)")
-        try Self.write("buffer_size_kb", "1024")
         try Self.write("events/gpio/gpio_value/enable", "1")
     }
 
