@@ -1,0 +1,44 @@
+import Foundation
+import InfusionDaemon
+import Synchronization
+import Testing
+
+/// The loop's mailbox: posters wait, the loop only tries the lock (`withLockIfAvailable`). That it
+/// never waits is a property of the code, not something a test can time without asserting speed.
+@Suite("Loop mailbox")
+struct LoopMailboxTests {
+    @Test("a posted request is answered by the loop's next serve, to the right poster")
+    func requestsAreAnswered() async throws {
+        let mailbox = LoopMailbox<Int, Int>(capacity: 8)
+        let stop = Atomic<Bool>(false)
+        let served = Atomic<Int>(0)
+        let loop = Thread {
+            while !stop.load(ordering: .relaxed) {
+                if let count = mailbox.serve({ $0 * 10 }) { served.add(count, ordering: .relaxed) }
+                usleep(1_000)
+            }
+        }
+        loop.start()
+        defer { stop.store(true, ordering: .relaxed) }
+        let replies = await withTaskGroup(of: (Int, Int?).self) { group in
+            for value in 1...6 {
+                group.addTask { (value, mailbox.post(value, timeout: 5)) }
+            }
+            return await group.reduce(into: [Int: Int?]()) { $0[$1.0] = $1.1 }
+        }
+        for value in 1...6 { #expect(replies[value] == value * 10) }
+        #expect(served.load(ordering: .relaxed) == 6)
+    }
+
+    @Test("a full mailbox refuses a post at once; an unanswered post times out with nil")
+    func fullMailboxRefuses() {
+        let mailbox = LoopMailbox<Int, Int>(capacity: 1)
+        let waiting = Atomic<Bool>(false)
+        let first = Thread { waiting.store(true, ordering: .relaxed); _ = mailbox.post(1, timeout: 1) }
+        first.start()
+        while !waiting.load(ordering: .relaxed) { usleep(100) }
+        usleep(20_000)
+        #expect(mailbox.post(2, timeout: 0.05) == nil, "the only slot is taken")
+        #expect(mailbox.serve { $0 + 100 } == 1, "the first post is still there to answer")
+    }
+}

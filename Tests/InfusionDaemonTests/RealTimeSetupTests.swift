@@ -1,0 +1,39 @@
+import Foundation
+import Glibc
+import InfusionDaemon
+import Synchronization
+import Testing
+
+/// The loop thread's real-time set-up reports what the kernel actually granted.
+@Suite("Real-time set-up")
+struct RealTimeSetupTests {
+    @Test("the report matches the thread's scheduling policy and names every refusal")
+    func reportMatchesTheKernel() throws {
+        let result = Mutex<(RealTimeSetup, Int32, Int32)?>(nil)
+        let thread = Thread {
+            // Memory is not locked here: mlockall would pin the whole test process.
+            let setup = RealTimeSetup.apply(priority: 10, lockMemory: false, holdLatency: true)
+            var policy: Int32 = 0
+            var parameters = sched_param()
+            pthread_getschedparam(pthread_self(), &policy, &parameters)
+            result.withLock { $0 = (setup, policy, parameters.sched_priority) }
+            if let fd = setup.latencyDescriptor { close(fd) }
+        }
+        thread.start()
+        var seen: (RealTimeSetup, Int32, Int32)?
+        while seen == nil {
+            usleep(1_000)
+            seen = result.withLock { $0 }
+        }
+        let (setup, policy, priority) = try #require(seen)
+        if setup.fifoPriority != nil {
+            #expect(policy == SCHED_FIFO && priority == 10, "report says FIFO, kernel says policy \(policy) priority \(priority)")
+            #expect(setup.description.contains("SCHED_FIFO 10"))
+        } else {
+            #expect(policy != SCHED_FIFO)
+            #expect(setup.description.contains("refused: SCHED_FIFO 10"), "\(setup.description)")
+        }
+        #expect(setup.latencyDescriptor != nil || setup.description.contains("/dev/cpu_dma_latency"), "\(setup.description)")
+        #expect(!setup.memoryLocked)
+    }
+}
