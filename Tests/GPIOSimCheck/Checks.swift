@@ -65,7 +65,7 @@ struct Checks {
 
     /// The reaction came in the tick that received the kernel's edge event: the loop reads every
     /// input's events once a period, so that is the first period that could know of it.
-    mutating func checkFirstTick(_ name: String, _ line: [String: Any], since written: Int64) {
+    mutating func checkActedOnInReceivingPeriod(_ name: String, _ line: [String: Any], since written: Int64) {
         let edge = line.int("edge_at")
         let received = line.int("edge_received_at")
         let previous = line.int("previous_tick_at")

@@ -82,7 +82,7 @@ extension Checks {
                 $0.string("event") == "alarm" && $0.string("alarm") == alarm
             }
             checks.check("\(name) raises \(alarm)", true, "state \(raised.string("state") ?? "?")")
-            checks.checkFirstTick(name, raised, since: written)
+            checks.checkActedOnInReceivingPeriod(name, raised, since: written)
             checks.check("\(name) drops EN in the same tick", raised.bool("enable_asserted") == false, "enable_asserted after that tick's apply: \(raised.bool("enable_asserted").map(String.init) ?? "absent")")
             let released = try checks.awaitReleased("EN released after \(name)")
             checks.figure("\(name): EN line disabled", "\(microseconds(released)) µs after the alarm line was read")
@@ -98,7 +98,7 @@ extension Checks {
             checks.board.drive(.demandButton, asserted: true)
             let press = try process.await("demand press", after: written, within: 5) { $0.string("event") == "demand" }
             checks.check("demand button press is one request", press.int("demand_presses") == 1, "demand_presses \(press.int("demand_presses")), state \(press.string("state") ?? "?")")
-            checks.checkFirstTick("demand button", press, since: written)
+            checks.checkActedOnInReceivingPeriod("demand button", press, since: written)
             checks.board.drive(.demandButton, asserted: false)
         }
     }
