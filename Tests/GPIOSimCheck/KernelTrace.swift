@@ -4,12 +4,13 @@ import PumpHardware
 /// Every value the kernel set on STEP and DIR, from gpiolib's `gpio_value` tracepoint: the exact
 /// record a sampling watcher cannot give under TCG, where a vCPU can be off its host core for
 /// longer than a pulse. Line numbers in the trace are global: the chip's base plus the offset.
+/// Read only: the guest boots with the event on and a buffer large enough for the whole stage.
 struct KernelTrace {
     static let tracing = "/sys/kernel/tracing"
     let step: Int
     let direction: Int
 
-    /// Finds the simulated chip's base under /sys/class/gpio and traces only STEP and DIR.
+    /// Finds the simulated chip's base under /sys/class/gpio.
     init(board: Board) throws {
         let classDirectory = "/sys/class/gpio"
         let label = board.map[.step]!.address.chip
@@ -23,13 +24,17 @@ struct KernelTrace {
         guard let base else { throw CheckFailure("no \(classDirectory)/gpiochip* labelled \(label)") }
         step = base + board.offset(.step)
         direction = base + board.offset(.direction)
-        try Self.write("events/gpio/gpio_value/filter", "gpio == \(step) || gpio == \(direction)")
-        try Self.write("events/gpio/gpio_value/enable", "1")
+        // Enabled on the kernel command line (trace_event=gpio:gpio_value), not here. Enabling a
+        // tracepoint at run time patches kernel text. Under TCG the stage hung twice at this very
+        // step, once with "soft lockup - CPU#1 stuck" for the checker.
+        guard (try? Self.read("events/gpio/gpio_value/enable"))?.hasPrefix("1") == true else {
+            throw CheckFailure("the gpio_value tracepoint is not enabled: boot with trace_event=gpio:gpio_value")
+        }
     }
 
-    func clear() throws { try Self.write("trace", "") }
-
-    /// (STEP rising edges, of which with DIR low) in what was traced since `clear`.
+    /// (STEP rising edges, of which with DIR low) traced since boot. Callers take the difference
+    /// between two readings: the trace is never cleared, since that too would reach into the
+    /// kernel's ring buffers while the backend runs.
     func steps() throws -> (rises: Int, backward: Int) {
         let text = try Self.read("trace")
         var stepLevel = false
@@ -68,15 +73,5 @@ struct KernelTrace {
             bytes += chunk[0..<count]
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// One write(2) on a tracefs file; opening `trace` with O_TRUNC is what clears the buffer.
-    private static func write(_ file: String, _ text: String) throws {
-        let path = "\(tracing)/\(file)"
-        let fd = open(path, O_WRONLY | O_TRUNC)
-        guard fd >= 0 else { throw CheckFailure("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let written = text.withCString { Glibc.write(fd, $0, strlen($0)) }
-        guard written == text.utf8.count else { throw CheckFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 }

@@ -13,7 +13,7 @@ extension Checks {
             }
             checks.check("EN released before start", !checks.board.asserted(.enable), "EN line reads disabled with lines taken, idle")
             let trace = try KernelTrace(board: checks.board)
-            try trace.clear()
+            let before = try trace.steps()
             let watcher = StepWatcher(board: checks.board)
             watcher.start()
             let running = try checks.startDelivering(process)
@@ -38,7 +38,8 @@ extension Checks {
             }
             watcher.stop()
             let seen = watcher.current
-            let traced = try trace.steps()
+            let after = try trace.steps()
+            let traced = (rises: after.rises - before.rises, backward: after.backward - before.backward)
             let emitted = settled.int("motor_steps") - running.int("motor_steps")
             checks.check(
                 "STEP pulses as commanded", traced.rises == Int(emitted) && emitted > 0,
