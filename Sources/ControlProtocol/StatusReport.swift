@@ -1,0 +1,71 @@
+/// The `status` result and each `watch` update: what a technician needs at a glance, in plain
+/// numbers with their units in the names (docs/protocol.md). The daemon fills it from the
+/// controller's status; infusionctl renders it.
+public struct StatusReport: Codable, Hashable, Sendable {
+    public struct Program: Codable, Hashable, Sendable {
+        public var drug: String
+        public var concentrationMgPerMl: Double
+        /// The dose as programmed, e.g. "0.35 mg/kg/h".
+        public var dose: String
+        public var volumeMl: Double
+        public var durationS: Double
+
+        public init(drug: String, concentrationMgPerMl: Double, dose: String, volumeMl: Double, durationS: Double) {
+            self.drug = drug
+            self.concentrationMgPerMl = concentrationMgPerMl
+            self.dose = dose
+            self.volumeMl = volumeMl
+            self.durationS = durationS
+        }
+    }
+
+    public struct Alarm: Codable, Hashable, Sendable {
+        public enum Priority: String, Codable, Hashable, Sendable, Comparable {
+            case low, medium, high
+            public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
+            private var rank: Int { self == .low ? 0 : self == .medium ? 1 : 2 }
+        }
+
+        public var id: String
+        public var priority: Priority
+        public var acknowledged: Bool
+
+        public init(id: String, priority: Priority, acknowledged: Bool) {
+            self.id = id
+            self.priority = priority
+            self.acknowledged = acknowledged
+        }
+    }
+
+    public var state: String
+    public var rateMlPerH: Double
+    public var program: Program?
+    public var deliveredMl: Double
+    public var deliveredMg: Double
+    public var timeRemainingS: Double?
+    public var syringeRemainingMl: Double?
+    public var pressureMmHg: Double
+    public var alarms: [Alarm]
+    public var audioPaused: Bool
+
+    public init(
+        state: String, rateMlPerH: Double, program: Program?, deliveredMl: Double, deliveredMg: Double, timeRemainingS: Double?,
+        syringeRemainingMl: Double?, pressureMmHg: Double, alarms: [Alarm], audioPaused: Bool
+    ) {
+        self.state = state
+        self.rateMlPerH = rateMlPerH
+        self.program = program
+        self.deliveredMl = deliveredMl
+        self.deliveredMg = deliveredMg
+        self.timeRemainingS = timeRemainingS
+        self.syringeRemainingMl = syringeRemainingMl
+        self.pressureMmHg = pressureMmHg
+        self.alarms = alarms
+        self.audioPaused = audioPaused
+    }
+
+    /// The alarm that drives the indicators: the highest priority, the oldest listed first among equals.
+    public var leadingAlarm: Alarm? {
+        alarms.max { $0.priority < $1.priority }.flatMap { top in alarms.first { $0.priority == top.priority } }
+    }
+}
