@@ -29,20 +29,17 @@ public final class Journal: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             if let maximumPages { try db.execute(sql: "PRAGMA max_page_count = \(maximumPages)") }
         }
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            let check = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
-            guard check == "ok" else { throw JournalError(.corrupt, "quick_check: \(check ?? "no answer")") }
-            try JournalSchema.migrator.migrate(queue)
-            boot = try queue.write { db in
+        queue = try Self.access("opening \(path)") { try DatabaseQueue(path: path, configuration: configuration) }
+        let queue = queue
+        let check = try Self.access("checking \(path)") { try queue.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") } }
+        guard check == "ok" else { throw JournalError(.corrupt, "quick_check: \(check ?? "no answer")") }
+        try Self.access("migrating \(path)") { try JournalSchema.migrator.migrate(queue) }
+        boot = try Self.access("counting boots") {
+            try queue.write { db in
                 let next = (try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'boot'") ?? 0) + 1
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('boot', ?)", arguments: [String(next)])
                 return next
             }
-        } catch let error as JournalError {
-            throw error
-        } catch {
-            throw JournalError(error, doing: "opening \(path)")
         }
     }
 
@@ -215,18 +212,18 @@ public final class Journal: Sendable {
     // MARK: - Access
 
     private func write<T>(_ what: String, _ body: (Database) throws -> T) throws(JournalError) -> T {
-        do {
-            return try queue.write(body)
-        } catch let error as JournalError {
-            throw error
-        } catch {
-            throw JournalError(error, doing: what)
-        }
+        try Self.access(what) { try queue.write(body) }
     }
 
     private func read<T>(_ what: String, _ body: (Database) throws -> T) throws(JournalError) -> T {
+        try Self.access(what) { try queue.read(body) }
+    }
+
+    /// Runs one database operation, turning whatever SQLite or GRDB throws into a classified
+    /// ``JournalError`` that says what was being done.
+    private static func access<T>(_ what: String, _ operation: () throws -> T) throws(JournalError) -> T {
         do {
-            return try queue.read(body)
+            return try operation()
         } catch let error as JournalError {
             throw error
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import PumpHardware
 
 /// `gpiopump-harness` as a child process: commands in on stdin, its JSON lines collected.
 ///
@@ -117,8 +118,4 @@ func waitUntil(_ what: String, within seconds: Double, _ condition: () throws ->
     }
 }
 
-func monotonicNanoseconds() -> Int64 {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
-}
+func monotonicNanoseconds() -> Int64 { MonotonicClock.now().nanoseconds }

@@ -11,16 +11,9 @@ public struct LoadedConfiguration: Sendable {
     public let pinMap: PinMap?
 
     public static func load(path: String) throws(StartupError) -> LoadedConfiguration {
-        let configuration: DaemonConfiguration
         do {
-            let text = try readFile(path, what: "configuration")
-            configuration = try DaemonConfigurationParser.parse(text, file: path, directory: (path as NSString).deletingLastPathComponent)
-        } catch let error as StartupError {
-            throw error
-        } catch {
-            throw StartupError("\(error)")
-        }
-        do {
+            let configuration = try DaemonConfigurationParser.parse(
+                try readFile(path, what: "configuration"), file: path, directory: (path as NSString).deletingLastPathComponent)
             let library = try DrugLibraryParser.parse(try readFile(configuration.drugLibrary, what: "drug library"), file: configuration.drugLibrary)
             let syringes = try SyringeTable(toml: try readFile(configuration.syringes, what: "syringe table"), file: configuration.syringes)
             var pinMap: PinMap?
@@ -31,6 +24,7 @@ public struct LoadedConfiguration: Sendable {
         } catch let error as StartupError {
             throw error
         } catch {
+            // ConfigurationError and PinMapError already name the file and the key.
             throw StartupError("\(error)")
         }
     }

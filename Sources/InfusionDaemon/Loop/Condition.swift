@@ -1,4 +1,5 @@
 import Glibc
+import PumpHardware
 
 /// A wake-up for the threads that wait on the loop (socket, journal). The loop only ever calls
 /// ``broadcast()``, which takes no lock: a waiter that checks just before the broadcast and waits
@@ -44,9 +45,5 @@ final class Condition: @unchecked Sendable {
         }
     }
 
-    private static func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
-    }
+    private static func now() -> Int64 { MonotonicClock.now().nanoseconds }
 }
