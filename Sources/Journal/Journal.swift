@@ -142,6 +142,8 @@ public final class Journal: Sendable {
     /// Records `amount` of drug as commanded (or about to be) at `controlNanoseconds`, for
     /// `program`. Durable when it returns: this is the write-ahead of DESIGN.md rule 5.
     public func commitLedger(_ amount: Picograms, at controlNanoseconds: Int64, program: Int64) throws(JournalError) {
+        // The ledger only ever adds (DoseLedger): a negative amount is a caller's error, refused.
+        guard amount.value >= 0 else { throw JournalError(.other, "refusing a negative ledger amount (\(amount.value) pg)") }
         guard amount.value > 0 else { return }
         try write("writing the ledger") { db in
             try db.execute(

@@ -3,8 +3,7 @@ import InfusionDaemon
 import Synchronization
 import Testing
 
-/// The loop's mailbox: posters wait, the loop only tries the lock (`withLockIfAvailable`). That it
-/// never waits is a property of the code, not something a test can time without asserting speed.
+/// The loop's mailbox: posters wait, the loop only tries the lock.
 @Suite("Loop mailbox")
 struct LoopMailboxTests {
     @Test("a posted request is answered by the loop's next serve, to the right poster")
@@ -28,6 +27,31 @@ struct LoopMailboxTests {
         }
         for value in 1...6 { #expect(replies[value] == value * 10) }
         #expect(served.load(ordering: .relaxed) == 6)
+    }
+
+    @Test("serve only tries the lock: called while the lock is held, it answers nil instead of waiting", .timeLimit(.minutes(1)))
+    func serveNeverWaitsForTheLock() {
+        let mailbox = LoopMailbox<Int, Int>(capacity: 1)
+        let posted = Atomic<Bool>(false)
+        let poster = Thread { posted.store(true, ordering: .relaxed); _ = mailbox.post(7, timeout: 5) }
+        poster.start()
+        while !posted.load(ordering: .relaxed) { usleep(100) }
+        var answered: Int?
+        while answered == nil { answered = mailbox.serve { $0 } }
+        // The outer serve holds the lock while it answers; a serve inside it that waited for the
+        // lock would deadlock here (and the time limit would fail the test).
+        var inner: Int?? = .some(nil)
+        let posterAgain = Thread { _ = mailbox.post(8, timeout: 5) }
+        posterAgain.start()
+        var outer: Int?
+        while outer == nil || outer == 0 {
+            outer = mailbox.serve { request in
+                inner = mailbox.serve { $0 }
+                return request
+            }
+        }
+        #expect(answered == 1)
+        #expect(inner == .some(nil), "the inner serve did not find the lock busy: \(String(describing: inner))")
     }
 
     @Test("a full mailbox refuses a post at once; an unanswered post times out with nil")

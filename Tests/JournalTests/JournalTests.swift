@@ -80,6 +80,25 @@ struct JournalTests {
         #expect(try reopened.lastControlNanoseconds() == 5_000 * second)
     }
 
+    @Test("the saved state, the control time and events by control time read back after a reopen; a negative ledger amount is refused")
+    func stateAndTimeSurviveReopen() throws {
+        do {
+            let journal = try Journal(path: path)
+            try journal.saveState(#"{"state":"running"}"#, at: 42)
+            try journal.saveState(#"{"state":"paused"}"#, at: 43)
+            try journal.saveControlTime(9_000)
+            for index in 1...5 { try journal.append(event("command", at: Int64(index) * 100)) }
+            let negative = #expect(throws: JournalError.self) { try journal.commitLedger(Picograms(-1), at: 9_000, program: 1) }
+            #expect(negative?.message.contains("negative") == true)
+        }
+        let reopened = try Journal(path: path)
+        #expect(try reopened.savedState() == #"{"state":"paused"}"#, "the last saved state replaces the one before")
+        #expect(try reopened.lastControlNanoseconds() == 9_000)
+        #expect(try reopened.events(sinceControl: 300).map(\.event.controlNanoseconds) == [300, 400, 500])
+        var ledger = DoseLedger()
+        #expect(try reopened.restore(into: &ledger, program: 1).lifetime == .zero, "the refused amount left nothing behind")
+    }
+
     @Test("a full database refuses the write with a 'full' error and keeps what it had")
     func fullDatabaseIsAnError() throws {
         let journal = try Journal(path: path, maximumPages: 24)
