@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InfusionDaemonTests",
-            dependencies: ["InfusionDaemon", "InfusionCore", "ControlProtocol", "InfusionTestSupport"],
+            dependencies: ["InfusionDaemon", "InfusionCore", "PumpHardware", "ControlProtocol", "InfusionTestSupport"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -10,19 +10,24 @@ struct LoopEventRingTests {
     func everyEventArrivesInOrder() throws {
         let ring = LoopEventRing(capacity: 64)
         let total = 100_000
+        let stop = Atomic<Bool>(false)
         let producer = Thread {
             var next = 0
-            while next < total {
+            while next < total, !stop.load(ordering: .relaxed) {
                 if ring.push(LoopEvent(kind: .stateChanged, code: UInt16(next % 65_536), controlNanoseconds: Int64(next))) {
                     next += 1
+                } else {
+                    sched_yield()
                 }
             }
         }
         producer.start()
+        defer { stop.store(true, ordering: .relaxed) }
         var received: [Int64] = []
         received.reserveCapacity(total)
-        while received.count < total {
-            ring.drain { received.append($0.controlNanoseconds) }
+        eventually("all \(total) events drained", within: 120) {
+            if ring.drain({ received.append($0.controlNanoseconds) }) == 0 { sched_yield() }
+            return received.count >= total
         }
         #expect(received == (0..<Int64(total)).map { $0 })
     }

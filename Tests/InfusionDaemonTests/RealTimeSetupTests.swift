@@ -21,10 +21,7 @@ struct RealTimeSetupTests {
         }
         thread.start()
         var seen: (RealTimeSetup, Int32, Int32)?
-        while seen == nil {
-            usleep(1_000)
-            seen = result.withLock { $0 }
-        }
+        eventually("the thread reported its set-up") { seen = result.withLock { $0 }; return seen != nil }
         let (setup, policy, priority) = try #require(seen)
         if setup.fifoPriority != nil {
             #expect(policy == SCHED_FIFO && priority == 10, "report says FIFO, kernel says policy \(policy) priority \(priority)")

@@ -49,6 +49,9 @@ public final class LoopMailbox<Request: Sendable, Reply: Sendable>: Sendable {
         return reply
     }
 
+    /// Posts not yet answered by the loop. For status and tests; the loop itself never reads it.
+    public var waiting: Int { state.withLock { $0.pending } }
+
     /// Called by the loop: answers every waiting request with `handle`, if the lock is free now.
     /// Answers how many it handled, or nil when a poster held the lock (try again next period).
     public func serve(_ handle: (Request) -> Reply) -> Int? {
