@@ -20,7 +20,9 @@ public struct AlarmSystem: Sendable {
     /// IEC 60601-1-8 practice and GIP 3.2.1: audio paused lasts at most two minutes.
     public static var audioPausedLimit: ControlDuration { .minutes(2) }
 
-    private var activeMask: UInt32 = 0
+    /// One bit per ``AlarmID`` raw value: the daemon's loop diffs it to log raises and clears
+    /// without building an array.
+    public private(set) var activeMask: UInt32 = 0
     private var conditionMask: UInt32 = 0
     private var acknowledgedMask: UInt32 = 0
     private var raisedAt = InlineArray<16, Int64>(repeating: 0)

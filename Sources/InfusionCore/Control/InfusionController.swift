@@ -25,6 +25,9 @@ public struct InfusionController: Sendable {
     /// The largest |ideal − delivered| basal step count seen at the end of any tick while
     /// delivering: the planner's own accuracy, watched by tests and the simulator (limit: 1).
     public internal(set) var worstBasalStepError = 0.0
+    /// This tick wanted to deliver more than the durable ledger covers, and held it back: the
+    /// journal is behind. The daemon raises journal failure when that lasts (DESIGN.md rule 5).
+    public internal(set) var writeAheadHeld = false
 
     var basal = StepPlanner(stepsPerMillilitre: 1)
     var bolus = StepPlanner(stepsPerMillilitre: 1)
@@ -82,8 +85,10 @@ public struct InfusionController: Sendable {
 
         let headroom = limits.map { ledger.headroom(under: $0.caps) } ?? .zero
         var steps: Int64 = 0
+        writeAheadHeld = false
         if state.isDelivering {
             steps = plannedForwardSteps(at: now, limit: stepsPerTickLimit, headroom: headroom)
+            steps = heldToDurableLedger(steps, durable: sensors.durableLedger)
         } else if !backoff.reachedTarget {
             steps = plannedBackoffSteps(at: now, limit: stepsPerTickLimit)
         }
@@ -106,7 +111,8 @@ public struct InfusionController: Sendable {
         advanceProgramPhase(at: now)
         // Measured after the phase change: a tick whose steps a cap clamped has just stopped
         // delivery, and a stopped planner owes nothing.
-        if state.isDelivering, !basal.reachedTarget {
+        // A tick the journal held back owes its steps by design; that is not the planner's error.
+        if state.isDelivering, !basal.reachedTarget, !writeAheadHeld {
             let error = basal.idealSteps(at: now) - Double(basal.deliveredSteps)
             if abs(error) > worstBasalStepError { worstBasalStepError = abs(error) }
         }
@@ -211,6 +217,16 @@ public struct InfusionController: Sendable {
         return steps
     }
 
+    /// DESIGN.md rule 5: forward steps only as far as the durable ledger already covers them.
+    private mutating func heldToDurableLedger(_ steps: Int64, durable: Picograms?) -> Int64 {
+        guard let durable, steps > 0 else { return steps }
+        let covered = max(0, durable.value &- ledger.lifetimeTotal.value) / max(picogramsPerStep.value, 1)
+        guard steps > covered else { return steps }
+        writeAheadHeld = true
+        plannedBasalSteps = min(plannedBasalSteps, covered)
+        return covered
+    }
+
     private mutating func plannedBackoffSteps(at now: ControlInstant, limit: Int64) -> Int64 {
         guard lastPressure > settings.backoffReleasePressure else {
             backoff = .idle
@@ -292,6 +308,16 @@ public struct InfusionController: Sendable {
     private mutating func transition(_ event: StateEvent) {
         if let next = state.after(event) { state = next }
     }
+
+    /// The forward flow commanded now, basal and bolus together: what the journal must stay
+    /// ahead of (DESIGN.md rule 5). Zero when not delivering.
+    public var commandedFlow: MillilitresPerHour {
+        guard state.isDelivering else { return .zero }
+        return currentRate + (bolusActive ? bolusRate : .zero)
+    }
+
+    /// Drug per forward step of the loaded syringe and program (rounded up, so never under-counts).
+    public var drugPerStep: Picograms { picogramsPerStep }
 
     /// The caps in force for the current program (nil without one).
     public var capsInForce: DoseCaps? { limits?.caps }

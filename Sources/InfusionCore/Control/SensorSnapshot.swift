@@ -21,13 +21,18 @@ public struct SensorSnapshot: Hashable, Sendable {
     public var loopOverran: Bool
     /// A smart pump's own count of its delivery (NE-1000); nil for a stepper.
     public var pumpReport: SmartPumpReport?
+    /// Lifetime drug the journal has made durable (DESIGN.md rule 5, write-ahead): the tick
+    /// commands no forward step the durable ledger does not already cover. nil where nothing is
+    /// journalled (the simulator's virtual time).
+    public var durableLedger: Picograms?
 
     public init(
         plungerForceNewtons: Double = 0, airInLine: Bool = false, syringeClamped: Bool = true,
         plungerAtEndOfTravel: Bool = false, motorSteps: Int64 = 0, encoderCounts: Int64? = nil,
         pumpLinkHealthy: Bool = true, journalHealthy: Bool = true, loopOverran: Bool = false,
-        pumpReport: SmartPumpReport? = nil
+        pumpReport: SmartPumpReport? = nil, durableLedger: Picograms? = nil
     ) {
+        self.durableLedger = durableLedger
         self.pumpReport = pumpReport
         self.plungerForceNewtons = plungerForceNewtons
         self.airInLine = airInLine
