@@ -22,6 +22,9 @@ public enum ControlCommand: Hashable, Sendable {
     case silence
     case reset
     case reloadLibrary
+    /// Injects a fault into the in-process simulator (refused on real hardware): "occlusion",
+    /// "clear_occlusion", "air", "disengage", "engage", "stall", "unstall".
+    case simulate(fault: String)
 
     /// The name on the wire and in the event log.
     public var name: String {
@@ -44,6 +47,7 @@ public enum ControlCommand: Hashable, Sendable {
         case .silence: "silence"
         case .reset: "reset"
         case .reloadLibrary: "reload_library"
+        case .simulate: "simulate"
         }
     }
 

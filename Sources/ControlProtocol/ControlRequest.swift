@@ -68,6 +68,7 @@ public struct ControlRequest: Hashable, Sendable {
             fields["dose"] = dose
             fields["confirm_soft_limits"] = confirm
         case .acknowledge(let alarm): if let alarm { fields["alarm"] = alarm }
+        case .simulate(let fault): fields["fault"] = fault
         default: break
         }
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
@@ -181,6 +182,7 @@ private struct FieldReader {
         case "silence": return .silence
         case "reset": return .reset
         case "reload_library": return .reloadLibrary
+        case "simulate": return .simulate(fault: try string("fault"))
         default: throw ControlError(.unknownCommand, "no command \"\(name)\"")
         }
     }

@@ -47,6 +47,16 @@ public struct StatusReport: Codable, Hashable, Sendable {
     public var pressureMmHg: Double
     public var alarms: [Alarm]
     public var audioPaused: Bool
+    /// The loaded syringe's model.
+    public var syringe: String?
+    /// The dose ledger: drug commanded over the pump's life and in this program, mg. Never less
+    /// than what was delivered (DESIGN.md rule 5), so at most a second's flow more.
+    public var ledgerMg: Double?
+    public var programLedgerMg: Double?
+    /// What the in-process simulator's physics says reached the patient (simulator only).
+    public var simulatorDeliveredMl: Double?
+    /// The loop's control time, s (DESIGN.md rule 9): it only goes forward, across restarts too.
+    public var controlTimeS: Double?
 
     public init(
         state: String, rateMlPerH: Double, program: Program?, deliveredMl: Double, deliveredMg: Double, timeRemainingS: Double?,

@@ -20,7 +20,7 @@ struct ControlRequestTests {
             .loadSyringe(name: "BD Plastipak 50 mL", fill: "48 mL"), .unloadSyringe, .prime(volume: "0.5 mL"),
             .program(ProgramArguments(drug: "ketamine", concentration: "10 mg/mL", weight: "70 kg", dose: "0.35 mg/kg/h", duration: "4 h", bolus: "0.2 mg/kg", confirmSoftLimits: true)),
             .start, .pause, .resume, .stop, .bolus(dose: "0.1 mg/kg", confirmSoftLimits: false), .acknowledge(alarm: "occlusion"),
-            .acknowledge(alarm: nil), .silence, .reset, .reloadLibrary,
+            .acknowledge(alarm: nil), .silence, .reset, .reloadLibrary, .simulate(fault: "occlusion"),
         ]
         for command in commands {
             let request = ControlRequest(id: "7", command: command)

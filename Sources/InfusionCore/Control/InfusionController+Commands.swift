@@ -211,6 +211,12 @@ extension InfusionController {
             wasInfusing: program?.started == true && (state.isDelivering || state == .paused || state == .stoppedByAlarm))
     }
 
+    /// Raises an alarm the daemon found outside the tick: a journal that had to be moved aside at
+    /// start, whose totals are therefore unknown. It latches like any high alarm.
+    public mutating func raiseAtStart(_ alarm: AlarmID, at now: ControlInstant) {
+        alarms.raise(alarm, at: now)
+    }
+
     /// Rebuilds a controller after a restart. It never resumes by itself (DESIGN.md rule 4): an
     /// infusion that was under way comes back stopped, with "restarted during infusion" raised
     /// and every total restored.
@@ -245,4 +251,17 @@ public struct PersistentState: Sendable {
     public var syringeSpec: SyringeSpec?
     public var syringe: LoadedSyringe?
     public var wasInfusing: Bool
+
+    public init(
+        ledger: DoseLedger, program: ActiveProgram?, programDeliveredVolume: Millilitres, loadingBolusSettled: Bool,
+        syringeSpec: SyringeSpec?, syringe: LoadedSyringe?, wasInfusing: Bool
+    ) {
+        self.ledger = ledger
+        self.program = program
+        self.programDeliveredVolume = programDeliveredVolume
+        self.loadingBolusSettled = loadingBolusSettled
+        self.syringeSpec = syringeSpec
+        self.syringe = syringe
+        self.wasInfusing = wasInfusing
+    }
 }

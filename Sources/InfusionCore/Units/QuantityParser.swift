@@ -148,6 +148,15 @@ public enum QuantityParser {
         throw try mismatch(text, expected: .duration)
     }
 
+    /// A dose rate as a program gives it: weight-based ("0.35 mg/kg/h") or fixed ("22 mg/h").
+    public static func doseRate(_ text: String) throws(QuantityParseError) -> DoseRate {
+        switch try parse(text) {
+        case .weightRate(let rate): return .weightBased(rate)
+        case .massRate(let rate): return .fixed(rate)
+        case let other: throw QuantityParseError(.wrongKind(expected: .weightRate, found: other.kind), input: text)
+        }
+    }
+
     private static func mismatch(_ text: String, expected: QuantityKind) throws(QuantityParseError) -> QuantityParseError {
         QuantityParseError(.wrongKind(expected: expected, found: try parse(text).kind), input: text)
     }

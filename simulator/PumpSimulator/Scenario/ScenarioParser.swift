@@ -64,19 +64,7 @@ public enum ScenarioParser {
     }
 
     private static func parseProgram(_ table: TOMLDocument, weight: Kilograms) throws(ConfigurationError) -> ProgramRequest {
-        let doseText = try table.string("dose")
-        let dose: DoseRate
-        do {
-            switch try QuantityParser.parse(doseText) {
-            case .weightRate(let rate): dose = .weightBased(rate)
-            case .massRate(let rate): dose = .fixed(rate)
-            default: throw table.error("dose", "\"\(doseText)\" must be a dose rate in mg/kg/h or mg/h")
-            }
-        } catch let error as QuantityParseError {
-            throw table.error("dose", error.description)
-        } catch {
-            throw table.error("dose", "\"\(doseText)\" must be a dose rate in mg/kg/h or mg/h")
-        }
+        let dose = try table.quantity("dose", QuantityParser.doseRate)
         let extent: ProgramRequest.Extent
         switch (table.contains("duration"), table.contains("volume")) {
         case (true, false): extent = .duration(try table.quantity("duration", QuantityParser.duration))
