@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "ControlProtocol", targets: ["ControlProtocol"]),
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
         .executable(name: "pumpsim", targets: ["pumpsim"]),
+        .executable(name: "infusiond", targets: ["infusiond"]),
+        .executable(name: "infusionctl", targets: ["infusionctl"]),
         .library(name: "PtyModemShim", type: .dynamic, targets: ["PtyModemShim"]),
     ],
     dependencies: [
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries from Debian, wrapped once each (DESIGN.md section 2).
@@ -68,8 +72,28 @@ let package = Package(
             name: "InfusionDaemon",
             dependencies: [
                 "InfusionCore", "PumpHardware", "SerialPump", "GPIOPump", "PumpSimulator", "Journal", "ControlProtocol",
-                "CPosixShims",
+                "CPosixShims", "CSystemd",
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "infusiond",
+            dependencies: [
+                "InfusionDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "infusionctl",
+            dependencies: ["ControlProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["ControlProtocol", "InfusionTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

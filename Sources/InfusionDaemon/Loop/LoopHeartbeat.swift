@@ -15,6 +15,9 @@ public final class LoopHeartbeat: Sendable {
 
     /// Set by the supervisor when the loop stalled; the tick raises `loop_overrun` from it.
     public func markOverran() { overran.store(true, ordering: .releasing) }
+    /// Set by the supervisor once the loop beats again: the condition is gone (the alarm, being
+    /// high priority, stays latched until a technician resets it).
+    public func markRecovered() { overran.store(false, ordering: .releasing) }
     public var hasOverran: Bool { overran.load(ordering: .acquiring) }
 }
 

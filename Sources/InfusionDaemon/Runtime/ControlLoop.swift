@@ -1,0 +1,129 @@
+import Glibc
+import InfusionCore
+import PumpHardware
+import Synchronization
+
+/// The real-time loop of DESIGN.md section 3: one thread, 1 kHz on absolute deadlines, that owns
+/// the controller and the pump and never waits on another thread.
+///
+/// Each period it beats the heartbeat, serves the mailbox if its lock is free, and runs one
+/// ``period(at:)``: sample, tick, apply, publish. Requests (commands, status) are handled between
+/// ticks on this thread and may allocate; the tick and the publishing after it do not.
+public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
+    // Owned by the loop thread alone once `run` starts; read by others only through the mailbox,
+    // the gauges, the heartbeat and the event ring.
+    var controller: InfusionController
+    var device: Device
+    let clock: LoopClock
+    var validator: ProgramValidator
+    public let mailbox = LoopMailbox<LoopRequest, LoopReply>(capacity: 32)
+    public let heartbeat = LoopHeartbeat()
+    public let events = LoopEventRing(capacity: 4_096)
+    public let gauges: LoopGauges
+    var progress: SavedProgress
+    /// Periods in a row the tick has held steps back for the journal.
+    private var heldPeriods = 0
+    /// Periods the journal may hold delivery back before that is a journal failure: 500 ms.
+    static var heldPeriodsLimit: Int { 500 }
+    private var ringOverflowed = false
+    /// Stopped by a shutdown mid-infusion: saved as still infusing, so the next start says so.
+    var interrupted = false
+    private var lastState: InfusionState
+    private var lastMask: UInt32
+    private var lastTick: ControlInstant
+
+    public init(
+        controller: InfusionController, device: Device, clock: LoopClock, validator: ProgramValidator, progress: SavedProgress,
+        gauges: LoopGauges
+    ) {
+        self.controller = controller
+        self.device = device
+        self.clock = clock
+        self.validator = validator
+        self.progress = progress
+        self.gauges = gauges
+        lastState = controller.state
+        lastMask = controller.alarms.activeMask
+        lastTick = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
+        gauges.durable.store(controller.ledger.lifetimeTotal.value, ordering: .releasing)
+        gauges.stateIndex.store(Int(controller.state.code), ordering: .relaxed)
+        gauges.programNumber.store(progress.programNumber, ordering: .releasing)
+        publish(at: lastTick)
+    }
+
+    /// Runs until `gauges.stopRequested`; then disables the motor and returns. `realTime` is
+    /// applied to this thread first and its report handed to `log` (before the first tick).
+    public func run(realTime: Bool, log: (String) -> Void) {
+        let setup = realTime ? RealTimeSetup.apply(priority: 80, lockMemory: true, holdLatency: true) : nil
+        if let setup { log(setup.description) }
+        defer { if let fd = setup?.latencyDescriptor { close(fd) } }
+        var deadline = MonotonicClock.now().nanoseconds
+        let period: Int64 = 1_000_000
+        while !gauges.stopRequested.load(ordering: .acquiring) {
+            deadline += period
+            var wake = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+            while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, nil) == EINTR {}
+            let monotonic = MonotonicClock.now().nanoseconds
+            // A period missed by far (a debugger, a suspended VM) is not made up in a burst of
+            // ticks: the tick's own interval covers the gap, bounded by the drive's step limit.
+            if monotonic - deadline > 20 * period { deadline = monotonic }
+            heartbeat.beat()
+            let now = clock.control(atMonotonic: monotonic)
+            _ = mailbox.serve { handle($0, at: now) }
+            self.period(at: now)
+        }
+        let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
+        device.apply(.safe, at: now, interval: .zero)
+        gauges.finished.store(true, ordering: .releasing)
+    }
+
+    /// One control period. No allocation, lock, log or I/O (the device's own `apply` is the
+    /// hardware write the period exists for).
+    func period(at now: ControlInstant) {
+        var sensors = device.sample(at: now)
+        let journalHealthy = gauges.journalHealthy.load(ordering: .acquiring) && !ringOverflowed
+            && heldPeriods < Self.heldPeriodsLimit
+        sensors.journalHealthy = sensors.journalHealthy && journalHealthy
+        sensors.loopOverran = sensors.loopOverran || heartbeat.hasOverran
+        sensors.durableLedger = Picograms(gauges.durable.load(ordering: .acquiring))
+        let actuation = controller.tick(now: now, sensors: sensors)
+        device.apply(actuation, at: now, interval: max(clock.period, now - lastTick))
+        lastTick = now
+        heldPeriods = controller.writeAheadHeld ? heldPeriods + 1 : 0
+        publish(at: now)
+    }
+
+    /// Gauges and events after a tick or a command.
+    private func publish(at now: ControlInstant) {
+        let flow = controller.commandedFlow.value
+        let perStep = Double(controller.drugPerStep.value)
+        let stepsPerMillilitre = controller.syringe?.stepsPerMillilitre ?? 0
+        gauges.commanded.store(controller.ledger.lifetimeTotal.value, ordering: .releasing)
+        gauges.flowPicogramsPerSecond.store(Int64((flow * stepsPerMillilitre * perStep / 3_600).rounded(.up)), ordering: .releasing)
+        gauges.rateMicrolitresPerHour.store(Int64((flow * 1_000).rounded()), ordering: .relaxed)
+        gauges.deliveredMicrolitres.store(Int64((controller.programDeliveredVolume.value * 1_000).rounded()), ordering: .relaxed)
+        gauges.controlNanoseconds.store(now.nanoseconds, ordering: .relaxed)
+        let state = controller.state
+        let mask = controller.alarms.activeMask
+        guard state != lastState || mask != lastMask else { return }
+        if state != lastState {
+            record(LoopEvent(kind: .stateChanged, code: state.code, controlNanoseconds: now.nanoseconds))
+            gauges.stateIndex.store(Int(state.code), ordering: .relaxed)
+        }
+        var changed = mask ^ lastMask
+        while changed != 0 {
+            let bit = UInt32(changed.trailingZeroBitCount)
+            changed &= changed - 1
+            let raised = mask & (1 << bit) != 0
+            record(LoopEvent(kind: raised ? .alarmRaised : .alarmCleared, code: UInt16(bit), controlNanoseconds: now.nanoseconds))
+        }
+        lastState = state
+        lastMask = mask
+        gauges.changes.add(1, ordering: .releasing)
+    }
+
+    /// A full ring is a journal failure: an event log with a hole in it is not one (DAEMON-005).
+    private func record(_ event: LoopEvent) {
+        if !events.push(event) { ringOverflowed = true }
+    }
+}

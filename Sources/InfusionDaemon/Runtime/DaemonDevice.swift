@@ -1,0 +1,34 @@
+import InfusionCore
+import PumpHardware
+
+/// The pump as the daemon's loop drives it: the hardware seam, plus what only some pumps have.
+///
+/// Real hardware learns of a syringe from its own switches, and has no faults to inject; the
+/// in-process simulator is told of both, so a demonstration can show an occlusion and its alarm.
+public protocol DaemonDevice: PumpDevice {
+    /// A syringe was accepted by the controller: the simulator puts it in its clamp.
+    mutating func syringeLoaded(_ spec: SyringeSpec, fill: Millilitres)
+    mutating func syringeUnloaded()
+    /// Applies a named simulated fault; nil when accepted, else why not.
+    mutating func inject(_ fault: SimulatedFaultRequest) -> String?
+    /// Volume the pump itself says reached the patient (the simulator's physics); nil on hardware.
+    var deliveredToPatient: Millilitres? { get }
+}
+
+extension DaemonDevice {
+    public mutating func syringeLoaded(_ spec: SyringeSpec, fill: Millilitres) {}
+    public mutating func syringeUnloaded() {}
+    public mutating func inject(_ fault: SimulatedFaultRequest) -> String? { "only the simulator takes injected faults" }
+    public var deliveredToPatient: Millilitres? { nil }
+}
+
+/// The faults `infusionctl simulate` can inject into the in-process simulator.
+public enum SimulatedFaultRequest: String, CaseIterable, Hashable, Sendable {
+    case occlusion
+    case clearOcclusion = "clear_occlusion"
+    case air
+    case disengage
+    case engage
+    case stall
+    case unstall
+}

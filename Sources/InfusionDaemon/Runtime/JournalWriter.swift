@@ -1,0 +1,156 @@
+import Foundation
+import Glibc
+import InfusionCore
+import Journal
+import PumpHardware
+import Synchronization
+
+/// The journal's own thread: keeps the ledger written ahead of the motor (DESIGN.md rule 5),
+/// carries the loop's events into the event log, and saves the pump's progress and control time.
+///
+/// Every write is synchronous (the journal's `synchronous = FULL`), which is why none happens on
+/// the loop. A write that fails marks the journal unhealthy: the loop stops delivery with the
+/// journal-failure alarm in its next tick, and this thread keeps trying; the daemon goes on.
+public final class JournalWriter: @unchecked Sendable {
+    let journal: Journal
+    let gauges: LoopGauges
+    let events: LoopEventRing
+    let progress: @Sendable () -> SavedProgress?
+    let writeAhead = WriteAhead()
+    /// Control time per wall time: the write-ahead margin is a wall-clock second of flow.
+    let scale: Double
+    let log: @Sendable (String) -> Void
+    private var durable: Int64
+    private var lastSaved: SavedProgress?
+    private var lastSaveNanoseconds: Int64 = 0
+    /// Shared with the server's thread, which records commands through ``recordCommand``.
+    private let failing = Atomic<Bool>(false)
+
+    public init(
+        journal: Journal, gauges: LoopGauges, events: LoopEventRing, scale: Double,
+        progress: @escaping @Sendable () -> SavedProgress?, log: @escaping @Sendable (String) -> Void
+    ) {
+        self.journal = journal
+        self.gauges = gauges
+        self.events = events
+        self.scale = scale
+        self.progress = progress
+        self.log = log
+        durable = gauges.durable.load(ordering: .acquiring)
+    }
+
+    /// Runs until the loop has finished, then flushes once more.
+    public func run() {
+        while !gauges.finished.load(ordering: .acquiring) {
+            cycle()
+            var pause = timespec(tv_sec: 0, tv_nsec: Int(writeAhead.interval.nanoseconds))
+            nanosleep(&pause, nil)
+        }
+        flush()
+    }
+
+    /// One pass: the write-ahead first (delivery waits on it), then events, then progress.
+    func cycle() {
+        attempt("writing the ledger ahead") { () throws(JournalError) in try commitAhead() }
+        attempt("appending the loop's events") { () throws(JournalError) in try drainEvents() }
+        let now = MonotonicClock.now().nanoseconds
+        if now - lastSaveNanoseconds >= 1_000_000_000 {
+            lastSaveNanoseconds = now
+            attempt("saving progress") { () throws(JournalError) in try saveProgress(force: false) }
+        }
+    }
+
+    /// The last pass at shutdown: events and progress, whatever changed.
+    public func flush() {
+        attempt("appending the loop's events") { () throws(JournalError) in try drainEvents() }
+        attempt("saving progress") { () throws(JournalError) in try saveProgress(force: true) }
+    }
+
+    private func commitAhead() throws(JournalError) {
+        let commanded = Picograms(gauges.commanded.load(ordering: .acquiring))
+        let perWallSecond = Double(gauges.flowPicogramsPerSecond.load(ordering: .acquiring)) * scale
+        let amount = writeAhead.commitment(commanded: commanded, picogramsPerSecond: perWallSecond, durable: Picograms(durable))
+        guard amount.value > 0 else { return }
+        try journal.commitLedger(
+            amount, at: gauges.controlNanoseconds.load(ordering: .relaxed), program: gauges.programNumber.load(ordering: .acquiring))
+        durable += amount.value
+        gauges.durable.store(durable, ordering: .releasing)
+    }
+
+    private func drainEvents() throws(JournalError) {
+        var pending: [LoopEvent] = []
+        events.drain { pending.append($0) }
+        for event in pending { _ = try journal.append(journalEvent(for: event)) }
+    }
+
+    private func saveProgress(force: Bool) throws(JournalError) {
+        guard let saved = progress() else { return }
+        let control = gauges.controlNanoseconds.load(ordering: .relaxed)
+        if force || saved != lastSaved {
+            let body = String(decoding: (try? JSONEncoder().encode(saved)) ?? Data(), as: UTF8.self)
+            try journal.saveState(body, at: control)
+            lastSaved = saved
+        }
+        try journal.saveControlTime(control)
+    }
+
+    /// Records a command from the socket, with who sent it and what came of it (DESIGN.md rule 8).
+    /// Called from the server's thread; the journal serialises writers itself.
+    public func recordCommand(
+        uid: UInt32, pid: Int32, role: String?, command: String, outcome: String
+    ) throws(JournalError) {
+        let event = JournalEvent(
+            wallTime: wallTime(), controlNanoseconds: gauges.controlNanoseconds.load(ordering: .relaxed), boot: journal.boot,
+            uid: Int64(uid), pid: Int64(pid), role: role, type: "command", details: "\(command): \(outcome)")
+        do {
+            _ = try journal.append(event)
+        } catch {
+            markFailing(error, doing: "recording a command")
+            throw error
+        }
+    }
+
+    /// Records something the daemon itself did (start, restore, shutdown).
+    public func recordDaemon(_ type: String, _ details: String) {
+        attempt("recording \(type)") { () throws(JournalError) in
+            _ = try journal.append(
+                JournalEvent(
+                    wallTime: wallTime(), controlNanoseconds: gauges.controlNanoseconds.load(ordering: .relaxed), boot: journal.boot,
+                    type: type, details: details))
+        }
+    }
+
+    private func journalEvent(for event: LoopEvent) -> JournalEvent {
+        let type: String
+        let details: String
+        switch event.kind {
+        case .stateChanged:
+            type = "state"
+            details = InfusionState(code: event.code)?.wireName ?? "state \(event.code)"
+        case .alarmRaised, .alarmCleared:
+            type = event.kind == .alarmRaised ? "alarm_raised" : "alarm_cleared"
+            details = AlarmID(rawValue: Int(event.code))?.name ?? "alarm \(event.code)"
+        }
+        return JournalEvent(
+            wallTime: wallTime(), controlNanoseconds: event.controlNanoseconds, boot: journal.boot, type: type, details: details)
+    }
+
+    private func wallTime() -> String { Date.now.ISO8601Format() }
+
+    private func attempt(_ doing: String, _ body: () throws(JournalError) -> Void) {
+        do {
+            try body()
+            if failing.exchange(false, ordering: .acquiringAndReleasing) {
+                gauges.journalHealthy.store(true, ordering: .releasing)
+                log("journal: writing again after a failure")
+            }
+        } catch {
+            markFailing(error, doing: doing)
+        }
+    }
+
+    private func markFailing(_ error: JournalError, doing: String) {
+        gauges.journalHealthy.store(false, ordering: .releasing)
+        if !failing.exchange(true, ordering: .acquiringAndReleasing) { log("journal failure while \(doing): \(error)") }
+    }
+}

@@ -1,0 +1,212 @@
+import ArgumentParser
+import ControlProtocol
+import Foundation
+
+/// `infusionctl`: the technician's command line. Exit status: 0 done, 2 usage, 3 refused by a
+/// limit, an alarm or the state (the reason printed), 4 not permitted, 5 daemon unreachable.
+@main
+struct InfusionCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infusionctl",
+        abstract: "Talk to infusiond over its local socket.",
+        subcommands: [
+            Status.self, Library.self, LoadSyringe.self, UnloadSyringe.self, Prime.self, Program.self, Start.self, Pause.self,
+            Resume.self, Stop.self, Bolus.self, Alarms.self, Ack.self, Silence.self, Reset.self, History.self, ReloadLibrary.self,
+            Simulate.self,
+        ])
+
+    /// ArgumentParser's own usage status is 64; the contract is 2. Help and completions exit 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as ClientFailure {
+            printError("infusionctl: \(failure.message)")
+            Foundation.exit(failure.status)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+            printError(fullMessage(for: error))
+            Foundation.exit(2)
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The pump's state, program, delivery and alarms.")
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Keep showing it: redrawn in place on a terminal, a line per update when piped.")
+    var watch = false
+
+    func run() throws {
+        if watch { return try Invocation.watch(options) }
+        let renderer = StatusRenderer(terminal: false)
+        try Invocation.perform(.status, options, as: StatusReport.self) { renderer.lines($0).joined(separator: "\n") }
+    }
+}
+
+struct Library: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The drug library in force.")
+    @OptionGroup var options: GlobalOptions
+    func run() throws {
+        try Invocation.perform(.library, options, as: LibraryResult.self) { library in
+            (["\(library.name) \(library.version) (sha256 \(library.checksum.prefix(12)))"]
+                + library.drugs.map { drug in
+                    let concentrations = drug.concentrationsMgPerMl.map { "\($0) mg/mL" }.joined(separator: ", ")
+                    return "  \(drug.name): \(drug.displayName); \(concentrations); hard maximum \(drug.hardMaximumDose ?? "-")"
+                }).joined(separator: "\n")
+        }
+    }
+}
+
+struct LoadSyringe: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "load-syringe", abstract: "Declare the syringe now in the clamp.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "A syringe in the syringe table, e.g. bd-plastipak-50.") var name: String
+    @Option(help: "What it holds, e.g. \"48 mL\" (default: its usable volume).") var fill: String?
+    func run() throws { try Invocation.perform(.loadSyringe(name: name, fill: fill), options, as: Done.self) { _ in "" } }
+}
+
+struct UnloadSyringe: PlainCommand {
+    static let request = ControlCommand.unloadSyringe
+    static let configuration = CommandConfiguration(commandName: "unload-syringe", abstract: "Declare the syringe removed.")
+    @OptionGroup var options: GlobalOptions
+}
+
+struct Prime: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Prime the line (not available in this version: the daemon refuses it).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Volume, e.g. \"0.5 mL\".") var volume: String
+    func run() throws { try Invocation.perform(.prime(volume: volume), options, as: Done.self) { _ in "" } }
+}
+
+struct Program: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Program an infusion, checked against the drug library and the dose caps.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "A drug in the library.") var drug: String
+    @Option(help: "e.g. \"10 mg/mL\".") var concentration: String
+    @Option(help: "e.g. \"70 kg\".") var weight: String
+    @Option(help: "e.g. \"0.35 mg/kg/h\" or \"22 mg/h\".") var dose: String
+    @Option(help: "e.g. \"4 h\" (or give --volume).") var duration: String?
+    @Option(help: "e.g. \"24 mL\" (or give --duration).") var volume: String?
+    @Option(help: "A loading bolus, e.g. \"0.2 mg/kg\".") var bolus: String?
+    @Flag(help: "Confirm every soft limit the program crosses (logged).") var confirmSoftLimits = false
+
+    func validate() throws {
+        guard (duration == nil) != (volume == nil) else { throw ValidationError("give exactly one of --duration and --volume") }
+    }
+
+    func run() throws {
+        let arguments = ProgramArguments(
+            drug: drug, concentration: concentration, weight: weight, dose: dose, duration: duration, volume: volume, bolus: bolus,
+            confirmSoftLimits: confirmSoftLimits)
+        try Invocation.perform(.program(arguments), options, as: Done.self) { _ in "" }
+    }
+}
+
+struct Start: PlainCommand {
+    static let request = ControlCommand.start
+    static let configuration = CommandConfiguration(abstract: "Start the programmed infusion.")
+    @OptionGroup var options: GlobalOptions
+}
+
+struct Pause: PlainCommand {
+    static let request = ControlCommand.pause
+    @OptionGroup var options: GlobalOptions
+}
+
+struct Resume: PlainCommand {
+    static let request = ControlCommand.resume
+    @OptionGroup var options: GlobalOptions
+}
+
+struct Stop: PlainCommand {
+    static let request = ControlCommand.stop
+    @OptionGroup var options: GlobalOptions
+}
+
+struct Bolus: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Give a bolus on top of the running infusion.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "e.g. \"0.1 mg/kg\".") var dose: String
+    @Flag(help: "Confirm every soft limit the bolus crosses (logged).") var confirmSoftLimits = false
+    func run() throws {
+        try Invocation.perform(.bolus(dose: dose, confirmSoftLimits: confirmSoftLimits), options, as: Done.self) { _ in "" }
+    }
+}
+
+struct Alarms: ParsableCommand {
+    @OptionGroup var options: GlobalOptions
+    func run() throws {
+        try Invocation.perform(.alarms, options, as: AlarmsResult.self) { result in
+            guard !result.alarms.isEmpty else { return "no active alarm" }
+            return result.alarms.map { "\($0.priority.rawValue) \($0.id)" + ($0.acknowledged ? " (acknowledged)" : "") }
+                .joined(separator: "\n") + (result.audioPaused ? "\naudio paused" : "")
+        }
+    }
+}
+
+struct Ack: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Acknowledge an alarm (all active ones without an ID).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "An alarm, e.g. occlusion.") var alarm: String?
+    func run() throws { try Invocation.perform(.acknowledge(alarm: alarm), options, as: Done.self) { _ in "" } }
+}
+
+struct Silence: PlainCommand {
+    static let request = ControlCommand.silence
+    static let configuration = CommandConfiguration(abstract: "Pause the alarm's audio for up to two minutes.")
+    @OptionGroup var options: GlobalOptions
+}
+
+struct Reset: PlainCommand {
+    static let request = ControlCommand.reset
+    static let configuration = CommandConfiguration(abstract: "Reset latched alarms whose condition has gone.")
+    @OptionGroup var options: GlobalOptions
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The event log; --verify checks its hash chain.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only events from this control time on, in ns.") var since: Int64?
+    @Option(help: "At most this many events (1…10000).") var limit = 100
+    @Flag(help: "Verify the whole hash chain.") var verify = false
+    func run() throws {
+        try Invocation.perform(.history(sinceControlNanoseconds: since, limit: limit, verify: verify), options, as: HistoryResult.self) {
+            result in
+            var lines = result.events.map { event in
+                let who = event.uid.map { " uid \($0) pid \(event.pid ?? 0) \(event.role ?? "no role")" } ?? ""
+                return "\(event.id) \(event.wallTime) \(event.type)\(who): \(event.details)"
+            }
+            if let verified = result.verifiedEvents { lines.append("chain verified: \(verified) events") }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+struct ReloadLibrary: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reload-library", abstract: "Re-read the drug library (admin).")
+    @OptionGroup var options: GlobalOptions
+    func run() throws { try Invocation.perform(.reloadLibrary, options, as: LibraryResult.self) { "\($0.name) \($0.version) in force" } }
+}
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Inject a fault into the in-process simulator (demonstrations, tests).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "occlusion, clear_occlusion, air, disengage, engage, stall or unstall.") var fault: String
+    func run() throws { try Invocation.perform(.simulate(fault: fault), options, as: Done.self) { _ in "" } }
+}
+
+/// A command with no arguments of its own that answers only "done".
+protocol PlainCommand: ParsableCommand {
+    static var request: ControlCommand { get }
+    var options: GlobalOptions { get }
+}
+
+extension PlainCommand {
+    func run() throws { try Invocation.perform(Self.request, options, as: Done.self) { _ in "" } }
+}
