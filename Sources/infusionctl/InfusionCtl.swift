@@ -18,7 +18,7 @@ struct InfusionCtl: ParsableCommand {
     /// ArgumentParser's own usage status is 64; the contract is 2. Help and completions exit 0.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(globalOptionsAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let failure as ClientFailure {
             printError("infusionctl: \(failure.message)")
@@ -34,6 +34,26 @@ struct InfusionCtl: ParsableCommand {
             Foundation.exit(2)
         }
     }
+}
+
+/// `--socket PATH` and `--json` are global: given before the subcommand, they are moved after it,
+/// where each subcommand's options read them.
+func globalOptionsAfterSubcommand(_ arguments: [String]) -> [String] {
+    var leading: [String] = []
+    var rest = arguments[...]
+    while let first = rest.first, first.hasPrefix("--") {
+        if first == "--json" || first.hasPrefix("--socket=") {
+            leading.append(first)
+            rest = rest.dropFirst()
+        } else if first == "--socket", rest.count >= 2 {
+            leading.append(contentsOf: rest.prefix(2))
+            rest = rest.dropFirst(2)
+        } else {
+            break
+        }
+    }
+    guard !leading.isEmpty, let subcommand = rest.first else { return arguments }
+    return [subcommand] + leading + rest.dropFirst()
 }
 
 struct Status: ParsableCommand {
