@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InfusionDaemonTests",
-            dependencies: ["InfusionDaemon", "InfusionCore", "PumpHardware", "ControlProtocol", "InfusionTestSupport"],
+            dependencies: ["InfusionDaemon", "InfusionCore", "PumpHardware", "ControlProtocol", "Journal", "PumpSimulator", "InfusionTestSupport"],
             swiftSettings: strictSettings
         ),
         .target(

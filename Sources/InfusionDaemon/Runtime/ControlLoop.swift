@@ -23,7 +23,9 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     var progress: SavedProgress
     /// Periods in a row the tick has held steps back for the journal.
     private var heldPeriods = 0
-    /// Periods the journal may hold delivery back before that is a journal failure: 500 ms.
+    /// Periods the journal may hold delivery back before that is a journal failure: 500 ms, five
+    /// of the journal thread's 100 ms commitment intervals (`WriteAhead.interval`). A healthy
+    /// journal covers a new flow within one interval plus its fsync; five missed is not a hiccup.
     static var heldPeriodsLimit: Int { 500 }
     private var ringOverflowed = false
     /// Stopped by a shutdown mid-infusion: saved as still infusing, so the next start says so.

@@ -21,6 +21,10 @@ public final class JournalWriter: @unchecked Sendable {
     let scale: Double
     let log: @Sendable (String) -> Void
     private var durable: Int64
+    /// The program the durable total was committed for. Drug committed ahead under one program
+    /// and never delivered must not cover the next program's first steps: those would then be
+    /// recorded under the old program, and a restart would restore the new program's total short.
+    private var durableProgram: Int64
     private var lastSaved: SavedProgress?
     private var lastSaveNanoseconds: Int64 = 0
     /// Shared with the server's thread, which records commands through ``recordCommand``.
@@ -37,6 +41,7 @@ public final class JournalWriter: @unchecked Sendable {
         self.progress = progress
         self.log = log
         durable = gauges.durable.load(ordering: .acquiring)
+        durableProgram = gauges.programNumber.load(ordering: .acquiring)
     }
 
     /// Runs until the loop has finished, then flushes once more.
@@ -50,7 +55,7 @@ public final class JournalWriter: @unchecked Sendable {
     }
 
     /// One pass: the write-ahead first (delivery waits on it), then events, then progress.
-    func cycle() {
+    public func cycle() {
         attempt("writing the ledger ahead") { () throws(JournalError) in try commitAhead() }
         attempt("appending the loop's events") { () throws(JournalError) in try drainEvents() }
         let now = MonotonicClock.now().nanoseconds
@@ -67,12 +72,19 @@ public final class JournalWriter: @unchecked Sendable {
     }
 
     private func commitAhead() throws(JournalError) {
+        let program = gauges.programNumber.load(ordering: .acquiring)
         let commanded = Picograms(gauges.commanded.load(ordering: .acquiring))
+        if program != durableProgram {
+            // A new program begins stopped, so nothing is in flight: the old surplus stays in the
+            // ledger (an over-count, the safe side) but the loop may no longer use it.
+            durableProgram = program
+            durable = min(durable, commanded.value)
+            gauges.durable.store(durable, ordering: .releasing)
+        }
         let perWallSecond = Double(gauges.flowPicogramsPerSecond.load(ordering: .acquiring)) * scale
         let amount = writeAhead.commitment(commanded: commanded, picogramsPerSecond: perWallSecond, durable: Picograms(durable))
         guard amount.value > 0 else { return }
-        try journal.commitLedger(
-            amount, at: gauges.controlNanoseconds.load(ordering: .relaxed), program: gauges.programNumber.load(ordering: .acquiring))
+        try journal.commitLedger(amount, at: gauges.controlNanoseconds.load(ordering: .relaxed), program: program)
         durable += amount.value
         gauges.durable.store(durable, ordering: .releasing)
     }

@@ -1,0 +1,45 @@
+import Foundation
+import InfusionCore
+import InfusionDaemon
+import Journal
+import Testing
+
+/// The journal thread's side of the write-ahead, one cycle at a time against a real journal.
+@Suite("Journal writer")
+struct JournalWriterTests {
+    @Test("drug committed ahead for one program never covers the next: a restart restores the new program's total in full")
+    func surplusDoesNotCrossPrograms() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path)
+        let gauges = LoopGauges()
+        let writer = JournalWriter(journal: journal, gauges: gauges, events: LoopEventRing(capacity: 8), scale: 1, progress: { nil }, log: { _ in })
+
+        // Program 1 runs at 1 µg/s: the writer commits 1.1 s of it ahead.
+        gauges.programNumber.store(1, ordering: .releasing)
+        gauges.flowPicogramsPerSecond.store(1_000_000, ordering: .releasing)
+        writer.cycle()
+        let ahead = gauges.durable.load(ordering: .acquiring)
+        #expect(ahead >= 1_100_000)
+        // It stops after 100 ng: the rest of what was committed is surplus.
+        gauges.commanded.store(100_000, ordering: .releasing)
+        gauges.flowPicogramsPerSecond.store(0, ordering: .releasing)
+        writer.cycle()
+
+        // Program 2 begins (stopped): the loop may not use program 1's surplus.
+        gauges.programNumber.store(2, ordering: .releasing)
+        writer.cycle()
+        #expect(gauges.durable.load(ordering: .acquiring) == 100_000, "the surplus still covers program 2")
+
+        // Program 2 delivers 400 ng at a slow flow; whatever the loop commands must be under program 2.
+        gauges.flowPicogramsPerSecond.store(1_000, ordering: .releasing)
+        writer.cycle()
+        gauges.commanded.store(500_000, ordering: .releasing)
+        writer.cycle()
+        #expect(gauges.durable.load(ordering: .acquiring) >= 500_000)
+        var ledger = DoseLedger()
+        let totals = try journal.restore(into: &ledger, program: 2)
+        #expect(totals.program.value >= 400_000, "program 2 restored as \(totals.program.value) pg of the 400 000 it commanded")
+        #expect(totals.lifetime.value >= ahead, "the surplus stays in the ledger: over-counted, never dropped")
+    }
+}
