@@ -19,6 +19,10 @@ public struct ControlError: Error, Codable, Hashable, Sendable, CustomStringConv
         /// Active alarms forbid it.
         case refusedByAlarm = "refused_by_alarm"
         case journalFailure = "journal_failure"
+        /// The daemon has its maximum of clients; this connection is closed.
+        case busy
+        /// The connection asked nothing for the idle timeout and is closed.
+        case idleTimeout = "idle_timeout"
     }
 
     public var code: Code
@@ -32,12 +36,13 @@ public struct ControlError: Error, Codable, Hashable, Sendable, CustomStringConv
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// infusionctl's exit status for this refusal: 2 usage, 3 refused by a limit or the state,
-    /// 4 not permitted.
+    /// 4 not permitted, 5 the daemon would not serve this connection.
     public var exitStatus: Int32 {
         switch code {
         case .malformed, .unsupportedVersion, .unknownCommand, .badArgument, .tooLong: 2
         case .notPermitted: 4
         case .refusedByState, .refusedByLimit, .refusedByAlarm, .rateLimited, .journalFailure: 3
+        case .busy, .idleTimeout: 5
         }
     }
 }

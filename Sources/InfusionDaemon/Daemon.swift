@@ -83,6 +83,8 @@ public final class Daemon: @unchecked Sendable {
             post: post, journal: journal, writer: writer, syringes: loaded.syringes, library: loaded.library,
             libraryPath: configuration.drugLibrary, ownUID: getuid())
         let server = ControlServer(listener: listener, dispatcher: dispatcher, limits: configuration.clients, gauges: gauges, log: log)
+        // The simulator moves only inside the loop's `apply`, so a stalled loop moves nothing and
+        // there is no line to release; the GPIO backend will pass its enable-line release here.
         let supervisor = Supervisor(heartbeat: loop.heartbeat, gauges: gauges, disableMotor: {}, log: log)
 
         for note in restoration.notes { log("restore: \(note)") }

@@ -91,6 +91,14 @@ public final class Journal: Sendable {
         }
     }
 
+    /// The newest `limit` events, oldest first: what `infusionctl history` shows by default,
+    /// without reading the whole log (up to its retention of 100 000 events) to keep its tail.
+    public func newestEvents(limit: Int) throws(JournalError) -> [StoredEvent] {
+        try read("reading events") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.stored).reversed()
+        }
+    }
+
     /// Events at or after a control time, oldest first, at most `limit`.
     public func events(sinceControl nanoseconds: Int64, limit: Int = 1_000) throws(JournalError) -> [StoredEvent] {
         try read("reading events") { db in

@@ -99,6 +99,8 @@ struct ControlRequestTests {
         #expect(ControlError(.refusedByLimit, "").exitStatus == 3)
         #expect(ControlError(.refusedByState, "").exitStatus == 3)
         #expect(ControlError(.notPermitted, "").exitStatus == 4)
+        #expect(ControlError(.busy, "").exitStatus == 5)
+        #expect(ControlError(.idleTimeout, "").exitStatus == 5)
     }
 }
 

@@ -15,7 +15,8 @@ final class DaemonRig {
     private(set) var daemonOutput = Pipe()
 
     /// `scale`: control time per wall time (600: ten minutes of infusion a second).
-    init(scale: Double = 600, fill: String = "50 mL", journalDirectory: String? = nil) throws {
+    /// `socketLimits`: extra lines for the `[socket]` table (max_connections, idle_timeout).
+    init(scale: Double = 600, fill: String = "50 mL", journalDirectory: String? = nil, socketLimits: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("infusiond-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Traversable by the unprivileged uid one test connects as; the socket itself is 0660.
@@ -37,6 +38,7 @@ final class DaemonRig {
             [socket]
             path = "\(socket)"
             group = "nogroup"
+            \(socketLimits)
             """
         try config.write(toFile: directory + "/infusiond.toml", atomically: true, encoding: .utf8)
     }
@@ -106,6 +108,21 @@ final class DaemonRig {
         return Outcome(
             status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
             error: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A raw connection to the socket, as a hostile or forgetful client would hold one.
+    func connect() throws -> FileHandle {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+            for (index, byte) in socket.utf8.enumerated() { bytes[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw RigError("cannot connect to \(socket): \(String(cString: strerror(errno)))") }
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
     /// The daemon's status, decoded.

@@ -115,6 +115,24 @@ struct EndToEndTests {
         #expect(history.contains("uid 65534") && history.contains("refused (not_permitted)"), "\(history)")
     }
 
+    @Test("a client over the connection cap is told busy and closed; an idle client is told so and closed; the pump is untouched")
+    func connectionCapAndIdleTimeout() throws {
+        let rig = try DaemonRig(socketLimits: "max_connections = 2\nidle_timeout = \"1 s\"")
+        try rig.start()
+        let first = try rig.connect()
+        let second = try rig.connect()
+        let third = try rig.connect()
+        let refused = String(decoding: third.readDataToEndOfFile(), as: UTF8.self)
+        #expect(refused.contains("\"busy\""), "\(refused)")
+        // The two within the cap say nothing: each is closed after its idle second, told why.
+        for idle in [first, second] {
+            let told = String(decoding: idle.readDataToEndOfFile(), as: UTF8.self)
+            #expect(told.contains("\"idle_timeout\""), "\(told)")
+        }
+        #expect(try rig.status().state == "no_syringe")
+        #expect(rig.ctl("status").status == 0, "room again once they are gone")
+    }
+
     @Test("kill -9 mid-infusion: the restart comes up stopped with restarted_during_infusion, its ledger at least what was delivered")
     func restartAfterKill() throws {
         let rig = try DaemonRig(scale: 60)

@@ -41,6 +41,14 @@ struct JournalTests {
         #expect(missing?.message.contains("12") == true)
     }
 
+    @Test("the newest events come back oldest first, without the rest")
+    func newestEventsAreTheTail() throws {
+        let journal = try Journal(path: path)
+        for index in 1...30 { try journal.append(event("command", at: Int64(index), details: "\(index)")) }
+        #expect(try journal.newestEvents(limit: 5).map(\.id) == [26, 27, 28, 29, 30])
+        #expect(try journal.newestEvents(limit: 100).count == 30)
+    }
+
     @Test("cutting the newest events off the end is found through the recorded head")
     func chainDetectsTruncation() throws {
         let journal = try Journal(path: path)

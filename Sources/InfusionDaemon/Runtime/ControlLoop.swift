@@ -32,7 +32,6 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     var interrupted = false
     private var lastState: InfusionState
     private var lastMask: UInt32
-    private var lastTick: ControlInstant
 
     public init(
         controller: InfusionController, device: Device, clock: LoopClock, validator: ProgramValidator, progress: SavedProgress,
@@ -46,11 +45,10 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         self.gauges = gauges
         lastState = controller.state
         lastMask = controller.alarms.activeMask
-        lastTick = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
         gauges.durable.store(controller.ledger.lifetimeTotal.value, ordering: .releasing)
         gauges.stateIndex.store(Int(controller.state.code), ordering: .relaxed)
         gauges.programNumber.store(progress.programNumber, ordering: .releasing)
-        publish(at: lastTick)
+        publish(at: clock.control(atMonotonic: MonotonicClock.now().nanoseconds))
     }
 
     /// Runs until `gauges.stopRequested`; then disables the motor and returns. `realTime` is
@@ -89,8 +87,7 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         sensors.loopOverran = sensors.loopOverran || heartbeat.hasOverran
         sensors.durableLedger = Picograms(gauges.durable.load(ordering: .acquiring))
         let actuation = controller.tick(now: now, sensors: sensors)
-        device.apply(actuation, at: now, interval: max(clock.period, now - lastTick))
-        lastTick = now
+        device.apply(actuation, at: now, interval: clock.period)
         heldPeriods = controller.writeAheadHeld ? heldPeriods + 1 : 0
         publish(at: now)
     }

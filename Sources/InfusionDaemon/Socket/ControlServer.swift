@@ -72,7 +72,7 @@ public final class ControlServer: @unchecked Sendable {
             guard clients.count < limits.maximumConnections else {
                 client.send(
                     dispatcher.refuse(
-                        ControlError(.rateLimited, "the daemon already has \(limits.maximumConnections) clients; try again later"), id: nil,
+                        ControlError(.busy, "the daemon already has \(limits.maximumConnections) clients; try again later"), id: nil,
                         from: peer))
                 close(fd)
                 continue
@@ -147,7 +147,7 @@ public final class ControlServer: @unchecked Sendable {
         for (fd, client) in clients {
             let idle = now - client.lastActivity > limits.idleTimeout
             if idle, !client.closing {
-                client.send(ControlResponse<Done>.failure(ControlError(.rateLimited, "closed after \(limits.idleTimeout) idle"), id: nil).encoded())
+                client.send(ControlResponse<Done>.failure(ControlError(.idleTimeout, "closed after \(limits.idleTimeout) idle"), id: nil).encoded())
                 client.closing = true
             }
             if client.closing {

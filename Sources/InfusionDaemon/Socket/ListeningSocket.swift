@@ -47,7 +47,11 @@ public struct ListeningSocket: Sendable {
             // which is safe but surprising; say so rather than fail.
             FileHandle.standardError.write(Data("infusiond: socket.group \(group) does not exist; only root and the daemon's own user can use \(path)\n".utf8))
         }
-        chmod(path, 0o660)
+        guard chmod(path, 0o660) == 0 else {
+            let reason = String(cString: strerror(errno))
+            _ = Glibc.close(fd)
+            throw StartupError("socket.path: cannot set \(path) to mode 0660: \(reason)")
+        }
         guard listen(fd, backlog) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)

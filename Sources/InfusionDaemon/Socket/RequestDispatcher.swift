@@ -107,7 +107,7 @@ public final class RequestDispatcher: Sendable {
         case .loadSyringe(let name, let fillText):
             let spec: SyringeSpec
             do { spec = try syringes.syringe(named: name) } catch { throw ControlError(.badArgument, "syringe: \(error.reason)") }
-            let fill = try fillText.map { text throws(ControlError) in try Self.quantity("fill", text, QuantityParser.volume) } ?? spec.usableVolume
+            let fill = try fillText.map { text throws(ControlError) in try ControlError.parsing("fill", text, QuantityParser.volume) } ?? spec.usableVolume
             return try loop(.loadSyringe(spec, fill: fill))
         case .unloadSyringe: return try loop(.command(.unloadSyringe))
         case .prime:
@@ -120,7 +120,7 @@ public final class RequestDispatcher: Sendable {
         case .silence: return try loop(.command(.silence))
         case .reset: return try loop(.command(.reset))
         case .bolus(let dose, let confirm):
-            return try loop(.command(.bolus(try Self.quantity("dose", dose, QuantityParser.weightDose), confirmSoftLimits: confirm)))
+            return try loop(.command(.bolus(try ControlError.parsing("dose", dose, QuantityParser.weightDose), confirmSoftLimits: confirm)))
         case .acknowledge(let name):
             guard let name else { return try loop(.command(.acknowledge(nil))) }
             guard let alarm = AlarmID.allCases.first(where: { $0.name == name }) else {
@@ -166,19 +166,11 @@ public final class RequestDispatcher: Sendable {
         return ControlError(code, refusal.description)
     }
 
-    static func quantity<Value>(_ field: String, _ text: String, _ parse: (String) throws(QuantityParseError) -> Value) throws(ControlError) -> Value {
-        do {
-            return try parse(text)
-        } catch {
-            throw ControlError(.badArgument, "\(field): \(error.description)")
-        }
-    }
-
     private func history(since: Int64?, limit: Int, verify: Bool) throws(ControlError) -> HistoryResult {
         do {
             let verified = verify ? try journal.verify() : nil
             let stored = try since.map { since throws(JournalError) in try journal.events(sinceControl: since, limit: limit) }
-                ?? journal.events(after: 0, limit: Int.max).suffix(limit)
+                ?? journal.newestEvents(limit: limit)
             let events = stored.map { stored in
                 HistoryResult.Event(
                     id: stored.id, wallTime: stored.event.wallTime, controlNs: stored.event.controlNanoseconds, boot: stored.event.boot,
