@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InfusionDaemonTests",
-            dependencies: ["InfusionDaemon", "InfusionCore", "PumpHardware", "ControlProtocol", "Journal", "PumpSimulator", "InfusionTestSupport"],
+            dependencies: ["InfusionDaemon", "InfusionCore", "PumpHardware", "ControlProtocol", "Journal", "PumpSimulator", "GPIOPump", "InfusionTestSupport"],
             swiftSettings: strictSettings
         ),
         .target(

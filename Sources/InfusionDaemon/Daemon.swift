@@ -4,6 +4,7 @@ import Glibc
 import InfusionCore
 import Journal
 import PumpHardware
+import SerialPump
 
 /// infusiond put together: the journal opened and the controller restored from it, then four
 /// threads (DESIGN.md section 3): the real-time loop, its supervisor, the journal writer and the
@@ -15,6 +16,8 @@ public final class Daemon: @unchecked Sendable {
     let post: @Sendable (LoopRequest) -> LoopReply?
     let log: @Sendable (String) -> Void
     private var threads: [Thread] = []
+    /// Runs once the loop has stopped: the NE-1000 driver sends its last STPs and closes the port.
+    var afterStop: () -> Void = {}
 
     /// Opens and restores everything, starts the threads, and answers once the socket takes
     /// clients: the moment to tell systemd READY.
@@ -22,17 +25,52 @@ public final class Daemon: @unchecked Sendable {
         _ loaded: LoadedConfiguration, realTime: Bool, log: @escaping @Sendable (String) -> Void
     ) throws(StartupError) -> Daemon {
         let configuration = loaded.configuration
+        var settings = ControllerSettings(pausedCallBack: configuration.pausedCallBack)
         switch configuration.hardware {
         case .simulator(let scale, let fill):
-            return try start(loaded, device: SimulatorDevice(fill: fill), scale: scale, realTime: realTime, log: log)
-        case .ne1000, .gpio:
-            throw StartupError(
-                "hardware.kind: \(configuration.hardware.name) is read and checked, but this build of infusiond drives only the simulator; use pumpsim or the harnesses for the \(configuration.hardware.name) path")
+            return try start(
+                loaded, settings: settings, scale: scale, writeAhead: WriteAhead(), release: .nothingToRelease, realTime: realTime, log: log
+            ) { _ in
+                SimulatorDevice(fill: fill)
+            }
+        case .ne1000(let port, let serial):
+            // A smart pump has no encoder the loop reads; its own count (DIS) is the cross-check.
+            settings.encoderFitted = false
+            let driver = try HardwareStartup.openNE1000(port: port, settings: serial, log: log)
+            do throws(StartupError) {
+                let writeAhead = WriteAhead.forSafeModePump(timeout: .seconds(Int64(serial.safeModeTimeoutSeconds)))
+                let daemon = try start(
+                    loaded, settings: settings, scale: 1, writeAhead: writeAhead, release: .stopPump(driver), realTime: realTime, log: log
+                ) { _ in
+                    SerialPumpDevice(driver: driver)
+                }
+                daemon.afterStop = { driver.shutdown() }
+                return daemon
+            } catch {
+                driver.shutdown()
+                throw error
+            }
+        case .gpio:
+            guard let map = loaded.pinMap else { throw StartupError("hardware.pin_map: the pin map was not loaded") }
+            settings.encoderFitted = map.encoderFitted
+            let lines = try HardwareStartup.openLines(map)
+            return try start(
+                loaded, settings: settings, scale: 1, writeAhead: WriteAhead(), release: .enableLine(of: lines), realTime: realTime, log: log
+            ) {
+                clock throws(StartupError) in
+                do {
+                    return try GPIOBoardDevice(lines: lines, map: map, clock: clock)
+                } catch {
+                    throw StartupError("hardware.pin_map: taking the lines over: \(error)")
+                }
+            }
         }
     }
 
     static func start<Device: DaemonDevice & Sendable>(
-        _ loaded: LoadedConfiguration, device: Device, scale: Double, realTime: Bool, log: @escaping @Sendable (String) -> Void
+        _ loaded: LoadedConfiguration, settings: ControllerSettings, scale: Double, writeAhead: WriteAhead, release: MotorRelease,
+        realTime: Bool,
+        log: @escaping @Sendable (String) -> Void, device makeDevice: (LoopClock) throws(StartupError) -> Device
     ) throws(StartupError) -> Daemon {
         let configuration = loaded.configuration
         let opening: JournalOpening
@@ -46,7 +84,6 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("paths.journal: \(configuration.journal): \(error)")
         }
         let journal = opening.journal
-        let settings = ControllerSettings(pausedCallBack: configuration.pausedCallBack)
         let validator = ProgramValidator(library: loaded.library, mechanics: settings.mechanics)
         let clock: LoopClock
         var restoration: Restoration
@@ -61,7 +98,7 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw StartupError("paths.journal: \(configuration.journal): \(error)")
         }
-        var device = device
+        var device = try makeDevice(clock)
         if let spec = restoration.controller.syringeSpec, let syringe = restoration.controller.syringe {
             // The simulator's syringe is as the journal left it; real hardware reads its own switches.
             device.syringeLoaded(spec, fill: syringe.remaining)
@@ -73,7 +110,7 @@ public final class Daemon: @unchecked Sendable {
         let mailbox = loop.mailbox
         let post: @Sendable (LoopRequest) -> LoopReply? = { mailbox.post($0, timeout: 1) }
         let writer = JournalWriter(
-            journal: journal, gauges: gauges, events: loop.events, scale: scale,
+            journal: journal, gauges: gauges, events: loop.events, scale: scale, writeAhead: writeAhead,
             progress: {
                 if case .progress(let saved)? = post(.progress) { return saved }
                 return nil
@@ -83,9 +120,7 @@ public final class Daemon: @unchecked Sendable {
             post: post, journal: journal, writer: writer, syringes: loaded.syringes, library: loaded.library,
             libraryPath: configuration.drugLibrary, ownUID: getuid())
         let server = ControlServer(listener: listener, dispatcher: dispatcher, limits: configuration.clients, gauges: gauges, log: log)
-        // The simulator moves only inside the loop's `apply`, so a stalled loop moves nothing and
-        // there is no line to release; the GPIO backend will pass its enable-line release here.
-        let supervisor = Supervisor(heartbeat: loop.heartbeat, gauges: gauges, disableMotor: {}, log: log)
+        let supervisor = Supervisor(heartbeat: loop.heartbeat, gauges: gauges, disableMotor: { release() }, log: log)
 
         for note in restoration.notes { log("restore: \(note)") }
         writer.recordDaemon("daemon_started", "hardware \(configuration.hardware.name); " + restoration.notes.joined(separator: "; "))
@@ -130,6 +165,7 @@ public final class Daemon: @unchecked Sendable {
         server.stopRequested.store(true, ordering: .releasing)
         gauges.stopRequested.store(true, ordering: .releasing)
         while !gauges.finished.load(ordering: .acquiring) { usleep(1_000) }
+        afterStop()
         // The journal thread sees `finished` and flushes; wait for every thread to end.
         while threads.contains(where: { !$0.isFinished }) { usleep(1_000) }
         journalWriter.recordDaemon("daemon_stopped", wasInfusing ? "stopped during an infusion" : "stopped")

@@ -63,7 +63,8 @@ public struct NE1000Session: Sendable {
     private var unsettled = false
     /// The pump was seen stopped (a prompt or an alarm) by this instant.
     private var stoppedBy: ControlInstant?
-    /// This session sent `RUN` since the last `CLD`: the pump's count is ours.
+    /// This session sent `RUN` since the last `CLD`: the pump's count is ours. Until then a `DIS`
+    /// reading is what an earlier host's run left, and counts as nothing here.
     private var runStarted = false
     private var confirmedAt = ControlInstant.origin
     private var fastestSinceConfirmed = 0.0
@@ -203,6 +204,8 @@ public struct NE1000Session: Sendable {
             return send("RAT", value + units.rawValue, .rate, at: now, commanded: commanded)
         case .run:
             unsettled = true
+            // Ours from the moment it is sent: a RUN whose reply is lost may still have started.
+            runStarted = true
             stoppedBy = nil
             fastestSinceConfirmed = max(fastestSinceConfirmed, target.rate)
             return send("RUN", "", .run, at: now, commanded: commanded)
@@ -308,7 +311,9 @@ public struct NE1000Session: Sendable {
                 runCount = 0
                 startPlan.removeFirst()
             } else {
-                runCount = count
+                // Before this session's own RUN the count is an earlier host's (a daemon that
+                // died, the pump stopped by its safe-mode timeout): that host's ledger holds it.
+                runCount = runStarted ? count : 0
             }
             confirmedAt = flight.sentAt
             if newPrompt != .infusing {

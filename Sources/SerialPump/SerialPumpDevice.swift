@@ -6,7 +6,7 @@ import PumpHardware
 ///
 /// Neither call waits: each only tries the driver's mailbox and keeps its last values when the
 /// driver holds it, so the tick's thread never blocks on the serial thread.
-public struct SerialPumpDevice: PumpDevice {
+public struct SerialPumpDevice: PumpDevice, Sendable {
     public let driver: SerialPumpDriver
     /// Forward steps the loop has commanded: the pump delivers them at the rate it was given.
     /// A smart pump does not back off; negative steps are not counted.

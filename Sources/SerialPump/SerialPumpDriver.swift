@@ -34,6 +34,17 @@ public final class SerialPumpDriver: Sendable {
         thread.start()
     }
 
+    /// Tells the driver thread to stop the pump now, whatever the loop last asked: the supervisor's
+    /// call when the loop has stalled. The loop's next `apply` overwrites it, by which time the
+    /// loop has seen `loop_overrun` and asks for the stop itself.
+    public func stopNow() {
+        mailbox.withLock { $0.target = .stopped }
+    }
+
+    /// Whether the pump has answered its handshake and the link is up: the daemon waits for this
+    /// before it takes clients, so a healthy pump does not start with `pump_link_lost`.
+    public var linkHealthy: Bool { mailbox.withLock { $0.linkHealthy } }
+
     /// Stops the pump (two `STP`s) and ends the thread; returns once it has.
     public func shutdown(waitingAtMost limit: Duration = .seconds(2)) {
         mailbox.withLock { $0.stopping = true }

@@ -14,9 +14,17 @@ final class DaemonRig {
     private(set) var daemon: Process?
     private(set) var daemonOutput = Pipe()
 
+    /// Libraries the daemon runs with preloaded (the pty modem shim for the NE-1000 path).
+    let preload: String?
+
     /// `scale`: control time per wall time (600: ten minutes of infusion a second).
     /// `socketLimits`: extra lines for the `[socket]` table (max_connections, idle_timeout).
-    init(scale: Double = 600, fill: String = "50 mL", journalDirectory: String? = nil, socketLimits: String = "") throws {
+    /// `hardware`: the `[hardware]` table's lines, in place of the simulator's.
+    init(
+        scale: Double = 600, fill: String = "50 mL", journalDirectory: String? = nil, socketLimits: String = "", hardware: String? = nil,
+        preload: String? = nil
+    ) throws {
+        self.preload = preload
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("infusiond-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Traversable by the unprivileged uid one test connects as; the socket itself is 0660.
@@ -26,9 +34,7 @@ final class DaemonRig {
         let root = RepositoryFiles.root.path
         let config = """
             [hardware]
-            kind = "simulator"
-            time_scale = \(scale)
-            fill = "\(fill)"
+            \(hardware ?? "kind = \"simulator\"\ntime_scale = \(scale)\nfill = \"\(fill)\"")
 
             [paths]
             drug_library = "\(root)/config/drug-library.toml"
@@ -56,6 +62,11 @@ final class DaemonRig {
         let process = Process()
         process.executableURL = Self.buildDirectory.appendingPathComponent("infusiond")
         process.arguments = ["--config", directory + "/infusiond.toml", "--no-real-time"]
+        if let preload {
+            var environment = ProcessInfo.processInfo.environment
+            environment["LD_PRELOAD"] = preload
+            process.environment = environment
+        }
         daemonOutput = Pipe()
         process.standardOutput = daemonOutput
         process.standardError = daemonOutput
@@ -111,7 +122,10 @@ final class DaemonRig {
     }
 
     /// A raw connection to the socket, as a hostile or forgetful client would hold one.
-    func connect() throws -> FileHandle {
+    func connect() throws -> FileHandle { try Self.connect(to: socket) }
+
+    /// A stream connection to the Unix socket at `socket`.
+    static func connect(to socket: String) throws -> FileHandle {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)

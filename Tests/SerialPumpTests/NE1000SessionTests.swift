@@ -139,4 +139,26 @@ struct NE1000SessionTests {
         #expect(line.session.fault == nil)
         #expect(line.pump.alarmLog.isEmpty || line.pump.alarmLog.allSatisfy { $0.0 == .reset })
     }
+
+    @Test("a new session (a restarted daemon) does not take the count an earlier host's run left in the pump as its own")
+    func earlierHostsCountIsNotOurs() throws {
+        var line = try Line()
+        let running = PumpTarget(running: true, rate: 600, volumeLimit: 5, diameter: 26.6)
+        let infused = line.run(until: { $0.session.confirmedMillilitres >= 0.2 }, within: .seconds(10), wanting: running)
+        #expect(infused != nil, "the first host's run infuses")
+        // The first host dies: the pump stops by its safe-mode timeout, its DIS count kept.
+        line.cut = true
+        line.run(for: .seconds(5), wanting: running)
+        #expect(line.pump.prompt != .infusing, "the pump stops when its host goes quiet")
+        let left = line.pump.dispensed(.infuse).value
+        #expect(left >= 0.2)
+        // The restarted host: a new session on the same pump, idle.
+        line.cut = false
+        line.session = NE1000Session(settings: SerialPumpSettings())
+        line.hostDecoder = NE1000ReplyDecoder(mode: .either)
+        let answered = line.run(until: { $0.session.handshakeDone && $0.session.reading > 1 }, within: .seconds(5), wanting: .stopped)
+        #expect(answered != nil, "the new session polls the pump")
+        #expect(line.session.confirmedMillilitres == 0, "\(left) mL was the earlier host's, counted by its own ledger")
+        #expect(line.session.fault == nil)
+    }
 }

@@ -8,33 +8,15 @@ import Testing
 /// libserialport with the test-only modem-line shim preloaded (docs/testing.md).
 final class SerialRig: Sendable {
     static var buildDirectory: URL { Bundle.main.bundleURL }
-    let directory: String
-    let link: String
-    let control: String
-    private let pumpsim: Process
+    let server: PumpsimServer
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ne1000-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        link = directory + "/pump"
-        control = directory + "/pump.control"
-        pumpsim = Process()
-        pumpsim.executableURL = Self.buildDirectory.appendingPathComponent("pumpsim")
-        pumpsim.arguments = ["serve", "--link", link, "--control", control]
-        pumpsim.currentDirectoryURL = RepositoryFiles.root
-        pumpsim.standardOutput = FileHandle.nullDevice
-        try pumpsim.run()
-        try Self.await("pumpsim's control socket", within: .seconds(10)) { FileManager.default.fileExists(atPath: self.control) }
+        server = try PumpsimServer()
     }
 
-    deinit {
-        pumpsim.terminate()
-        pumpsim.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// The name libserialport is given: its sysfs look-up lands on the link itself (DESIGN.md §7).
-    var portName: String { "/dev/../../.." + link }
+    var link: String { server.link }
+    var control: String { server.control }
+    var portName: String { server.portName }
 
     /// Waits for `condition`, checking every 10 ms, failing after `limit`.
     static func await(_ what: String, within limit: Duration, _ condition: () throws -> Bool) throws {
@@ -46,34 +28,9 @@ final class SerialRig: Sendable {
         }
     }
 
-    /// One command on the control channel; its one-line answer.
-    func command(_ line: String) throws -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: control.utf8)
-            raw[control.utf8.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw RigFailure("cannot connect to \(control)") }
-        _ = (line + "\n").withCString { write(fd, $0, strlen($0)) }
-        var reply: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fd, &byte, 1) == 1, byte != 0x0A { reply.append(byte) }
-        return String(decoding: reply, as: UTF8.self)
-    }
+    func command(_ line: String) throws -> String { try server.command(line) }
 
-    func status() throws -> [String: Any] {
-        let text = try command("status")
-        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            throw RigFailure("status is not JSON: \(text)")
-        }
-        return object
-    }
+    func status() throws -> [String: Any] { try server.status() }
 
     /// Starts the harness: a ketamine program of `volume` mL at `dose` mg/kg/h (1 mg/mL, 70 kg).
     func startHarness(dose: Double, volume: Double, seconds: Double) throws -> Harness {
@@ -106,7 +63,7 @@ final class Harness: Sendable {
         process.arguments = [port, "\(dose)", "\(volume)", "\(seconds)"]
         process.currentDirectoryURL = RepositoryFiles.root
         var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = SerialRig.buildDirectory.appendingPathComponent("libPtyModemShim.so").path
+        environment["LD_PRELOAD"] = PumpsimServer.modemShim
         process.environment = environment
         let outputPipe = Pipe()
         let errorPipe = Pipe()

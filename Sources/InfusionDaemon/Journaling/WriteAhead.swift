@@ -10,7 +10,8 @@ import InfusionCore
 /// the ledger holds at least what was delivered, and at most that plus `margin` of flow plus one
 /// commitment interval's.
 public struct WriteAhead: Hashable, Sendable {
-    /// How far ahead of the motor the ledger is kept: 1 s of the present flow.
+    /// How far ahead of the motor the ledger is kept: 1 s of the present flow, or longer for a
+    /// pump that runs on by itself after its host dies (``forSafeModePump(timeout:)``).
     public let margin: ControlDuration
     /// How often the journal thread commits. Shorter than `margin`, so a healthy journal stays
     /// ahead however the flow changes between commitments.
@@ -19,6 +20,13 @@ public struct WriteAhead: Hashable, Sendable {
     public init(margin: ControlDuration = .seconds(1), interval: ControlDuration = .milliseconds(100)) {
         self.margin = margin
         self.interval = interval
+    }
+
+    /// An NE-1000 keeps infusing after the daemon dies until its safe-mode timeout, counted from
+    /// the last packet it received, which was sent before the death: the ledger must already hold
+    /// that much flow, plus a second for the pump's own timer and the poll in flight.
+    public static func forSafeModePump(timeout: ControlDuration) -> WriteAhead {
+        WriteAhead(margin: timeout + .seconds(1))
     }
 
     /// What the journal should make durable now, beyond `durable`: enough that the ledger covers

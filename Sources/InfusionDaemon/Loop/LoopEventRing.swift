@@ -1,10 +1,13 @@
 import Synchronization
 
-/// What the loop tells the journal, as it happens: an alarm raised or cleared, a change of state.
+/// What the loop tells the journal, as it happens: an alarm raised or cleared, a change of state,
+/// a press of the patient's demand button.
 /// Plain numbers only, so recording one in the loop allocates nothing.
 public struct LoopEvent: Hashable, Sendable {
     public enum Kind: UInt8, Sendable {
         case alarmRaised, alarmCleared, stateChanged
+        /// The patient pressed the demand button (`code` presses this period); recorded, not dosed.
+        case demandPressed
     }
 
     public var kind: Kind

@@ -3,7 +3,7 @@ import InfusionCore
 
 extension ControlLoop {
     /// Handles one request between ticks, on the loop's thread.
-    func handle(_ request: LoopRequest, at now: ControlInstant) -> LoopReply {
+    public func handle(_ request: LoopRequest, at now: ControlInstant) -> LoopReply {
         let reply: LoopReply
         switch request {
         case .status:
@@ -23,6 +23,7 @@ extension ControlLoop {
             if let refusal = device.inject(fault) { return .unavailable(refusal) }
             reply = .done
         case .loadSyringe(let spec, let fill):
+            if let reason = device.notReadyForSyringe { return .notReady("load-syringe refused: \(reason)") }
             reply = outcome(controller.handle(.loadSyringe(spec, fill: fill), at: now))
             if case .done = reply {
                 device.syringeLoaded(spec, fill: fill)

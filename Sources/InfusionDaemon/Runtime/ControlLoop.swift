@@ -13,7 +13,8 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     // Owned by the loop thread alone once `run` starts; read by others only through the mailbox,
     // the gauges, the heartbeat and the event ring.
     var controller: InfusionController
-    var device: Device
+    /// Public so a test can reach a simulated board between periods it runs itself.
+    public var device: Device
     let clock: LoopClock
     var validator: ProgramValidator
     public let mailbox = LoopMailbox<LoopRequest, LoopReply>(capacity: 32)
@@ -32,6 +33,7 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     var interrupted = false
     private var lastState: InfusionState
     private var lastMask: UInt32
+    private var lastPresses: Int64
 
     public init(
         controller: InfusionController, device: Device, clock: LoopClock, validator: ProgramValidator, progress: SavedProgress,
@@ -45,6 +47,7 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         self.gauges = gauges
         lastState = controller.state
         lastMask = controller.alarms.activeMask
+        lastPresses = device.demandPresses
         gauges.durable.store(controller.ledger.lifetimeTotal.value, ordering: .releasing)
         gauges.stateIndex.store(Int(controller.state.code), ordering: .relaxed)
         gauges.programNumber.store(progress.programNumber, ordering: .releasing)
@@ -79,7 +82,7 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
 
     /// One control period. No allocation, lock, log or I/O (the device's own `apply` is the
     /// hardware write the period exists for).
-    func period(at now: ControlInstant) {
+    public func period(at now: ControlInstant) {
         var sensors = device.sample(at: now)
         let journalHealthy = gauges.journalHealthy.load(ordering: .acquiring) && !ringOverflowed
             && heldPeriods < Self.heldPeriodsLimit
@@ -102,6 +105,12 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         gauges.rateMicrolitresPerHour.store(Int64((flow * 1_000).rounded()), ordering: .relaxed)
         gauges.deliveredMicrolitres.store(Int64((controller.programDeliveredVolume.value * 1_000).rounded()), ordering: .relaxed)
         gauges.controlNanoseconds.store(now.nanoseconds, ordering: .relaxed)
+        let presses = device.demandPresses
+        if presses > lastPresses {
+            // One event per period, carrying the count, so a chattering button cannot fill the ring.
+            record(LoopEvent(kind: .demandPressed, code: UInt16(clamping: presses - lastPresses), controlNanoseconds: now.nanoseconds))
+            lastPresses = presses
+        }
         let state = controller.state
         let mask = controller.alarms.activeMask
         guard state != lastState || mask != lastMask else { return }

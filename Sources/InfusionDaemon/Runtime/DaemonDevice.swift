@@ -13,6 +13,12 @@ public protocol DaemonDevice: PumpDevice {
     mutating func inject(_ fault: SimulatedFaultRequest) -> String?
     /// Volume the pump itself says reached the patient (the simulator's physics); nil on hardware.
     var deliveredToPatient: Millilitres? { get }
+    /// Presses of the patient's demand button since start (0 where there is none). The loop
+    /// records each; this version has no demand dosing, so a press gives nothing.
+    var demandPresses: Int64 { get }
+    /// Why a syringe cannot be accepted yet (a sensor the safety functions need has not read),
+    /// or nil.
+    var notReadyForSyringe: String? { get }
 }
 
 extension DaemonDevice {
@@ -20,6 +26,8 @@ extension DaemonDevice {
     public mutating func syringeUnloaded() {}
     public mutating func inject(_ fault: SimulatedFaultRequest) -> String? { "only the simulator takes injected faults" }
     public var deliveredToPatient: Millilitres? { nil }
+    public var demandPresses: Int64 { 0 }
+    public var notReadyForSyringe: String? { nil }
 }
 
 /// The faults `infusionctl simulate` can inject into the in-process simulator.

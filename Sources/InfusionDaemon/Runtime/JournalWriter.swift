@@ -16,7 +16,7 @@ public final class JournalWriter: @unchecked Sendable {
     let gauges: LoopGauges
     let events: LoopEventRing
     let progress: @Sendable () -> SavedProgress?
-    let writeAhead = WriteAhead()
+    let writeAhead: WriteAhead
     /// Control time per wall time: the write-ahead margin is a wall-clock second of flow.
     let scale: Double
     let log: @Sendable (String) -> Void
@@ -31,10 +31,11 @@ public final class JournalWriter: @unchecked Sendable {
     private let failing = Atomic<Bool>(false)
 
     public init(
-        journal: Journal, gauges: LoopGauges, events: LoopEventRing, scale: Double,
+        journal: Journal, gauges: LoopGauges, events: LoopEventRing, scale: Double, writeAhead: WriteAhead = WriteAhead(),
         progress: @escaping @Sendable () -> SavedProgress?, log: @escaping @Sendable (String) -> Void
     ) {
         self.journal = journal
+        self.writeAhead = writeAhead
         self.gauges = gauges
         self.events = events
         self.scale = scale
@@ -142,6 +143,9 @@ public final class JournalWriter: @unchecked Sendable {
         case .alarmRaised, .alarmCleared:
             type = event.kind == .alarmRaised ? "alarm_raised" : "alarm_cleared"
             details = AlarmID(rawValue: Int(event.code))?.name ?? "alarm \(event.code)"
+        case .demandPressed:
+            type = "demand_pressed"
+            details = "the patient pressed the demand button (\(event.code)×); no demand dose is programmed, so none was given"
         }
         return JournalEvent(
             wallTime: wallTime(), controlNanoseconds: event.controlNanoseconds, boot: journal.boot, type: type, details: details)

@@ -26,6 +26,8 @@ public enum LoopReply: Sendable {
     case refused(CommandRefusal)
     /// A refusal that is not the controller's (an unsupported request for this pump).
     case unavailable(String)
+    /// The pump cannot do it yet (a sensor it needs has not read): refused by its state.
+    case notReady(String)
     case status(StatusReport)
     case progress(SavedProgress)
 }

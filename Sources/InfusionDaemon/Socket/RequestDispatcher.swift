@@ -149,6 +149,7 @@ public final class RequestDispatcher: Sendable {
         case .done?: return Done()
         case .refused(let refusal)?: throw Self.error(for: refusal)
         case .unavailable(let reason)?: throw ControlError(.badArgument, reason)
+        case .notReady(let reason)?: throw ControlError(.refusedByState, reason)
         case .status?, .progress?: return Done()
         case nil: throw Self.loopUnresponsive
         }

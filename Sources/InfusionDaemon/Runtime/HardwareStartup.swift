@@ -1,0 +1,44 @@
+import Glibc
+import GPIOPump
+import InfusionCore
+import PumpHardware
+import SerialPump
+
+/// Opening the configured hardware before the daemon takes clients. Each failure names the
+/// configuration key and what the system said, and leaves nothing held.
+enum HardwareStartup {
+    /// How long the daemon waits for the NE-1000's handshake before taking clients. A pump that
+    /// has not answered by then is reported and the daemon starts anyway, with `pump_link_lost`
+    /// raised: a technician can see why nothing can start, and the driver keeps trying.
+    static var linkWait: Duration { .seconds(5) }
+
+    static func openNE1000(
+        port: String, settings: SerialPumpSettings, log: @escaping @Sendable (String) -> Void
+    ) throws(StartupError) -> SerialPumpDriver {
+        let driver: SerialPumpDriver
+        do {
+            driver = try SerialPumpDriver(portName: port, settings: settings) { event in log("ne1000: \(event)") }
+        } catch {
+            throw StartupError("hardware.port: \(port): \(error)")
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + linkWait
+        while !driver.linkHealthy, clock.now < deadline {
+            var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+            nanosleep(&pause, nil)
+        }
+        log(
+            driver.linkHealthy
+                ? "ne1000: the pump on \(port) answered its handshake"
+                : "ne1000: the pump on \(port) has not answered within \(linkWait); starting with pump_link_lost, the driver keeps trying")
+        return driver
+    }
+
+    static func openLines(_ map: PinMap) throws(StartupError) -> LibGPIODLines {
+        do {
+            return try LibGPIODLines(map: map)
+        } catch {
+            throw StartupError("hardware.pin_map: \(error)")
+        }
+    }
+}

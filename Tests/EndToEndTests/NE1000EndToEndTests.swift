@@ -1,0 +1,42 @@
+import ControlProtocol
+import Foundation
+import Glibc
+import InfusionTestSupport
+import Testing
+
+/// infusiond on `hardware.kind = "ne1000"`, driving pumpsim's emulated NE-1000 over a pty
+/// through libserialport: the pump is the ground truth for what was pushed.
+@Suite("End to end: infusiond on the NE-1000 path")
+struct NE1000EndToEndTests {
+    @Test("the daemon drives an NE-1000: it infuses at the programmed rate; after kill -9 the pump stops by its safe mode and the restart's ledger covers it")
+    func ne1000InfusionKillAndRestart() throws {
+        let pump = try PumpsimServer()
+        let hardware = "kind = \"ne1000\"\nport = \"\(pump.portName)\"\nsafe_mode_timeout = \"2 s\""
+        let rig = try DaemonRig(hardware: hardware, preload: PumpsimServer.modemShim)
+        try rig.start()
+        try rig.program(duration: "4 h")
+        #expect(rig.ctl("start").status == 0)
+        try rig.waitUntil("the pump infuses", within: 20) { try pump.prompt == "I" && pump.dispensedMillilitres > 0.002 }
+        let running = try rig.status()
+        #expect(running.state == "running")
+        #expect(running.alarms.isEmpty, "\(running.alarms.map(\.id))")
+
+        rig.stop(signal: SIGKILL)
+        // The pump goes on until its 2 s safe-mode timeout, then stops by itself.
+        try rig.waitUntil("the pump stops by its safe-mode timeout", within: 6) { try pump.prompt != "I" }
+        let truthMl = try pump.dispensedMillilitres
+        let concentration = try #require(running.program?.concentrationMgPerMl)
+
+        try rig.start()
+        let restored = try rig.status()
+        #expect(restored.state == "stopped_by_alarm", "\(restored.state)")
+        #expect(restored.alarms.map(\.id) == ["restarted_during_infusion"], "the pump's earlier count is not a mismatch")
+        let ledger = try #require(restored.programLedgerMg)
+        #expect(ledger >= truthMl * concentration, "ledger \(ledger) mg below the \(truthMl * concentration) mg the pump pushed")
+        // The upper side: the write-ahead margin (safe mode 2 s + 1 s) and an interval, at 2.45 mL/h.
+        let marginMg = 2.45 / 3_600 * (3 + 0.1) * concentration
+        #expect(ledger <= truthMl * concentration + marginMg + 0.01, "ledger \(ledger) mg, pump \(truthMl * concentration) mg")
+        #expect(try pump.prompt != "I", "the restart does not start the pump")
+        #expect(rig.stop(signal: SIGTERM) == 0)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Glibc
+
+/// `pumpsim serve`: the emulated NE-1000 on a pty, with its control socket, in a fresh directory.
+/// The ground truth of every serial-path test: what the pump says it pushed (docs/testing.md).
+public final class PumpsimServer: Sendable {
+    public static var buildDirectory: URL { Bundle.main.bundleURL }
+    public let directory: String
+    public let link: String
+    public let control: String
+    private let process: Process
+
+    public init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ne1000-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        link = directory + "/pump"
+        control = directory + "/pump.control"
+        process = Process()
+        process.executableURL = Self.buildDirectory.appendingPathComponent("pumpsim")
+        process.arguments = ["serve", "--link", link, "--control", control]
+        process.currentDirectoryURL = RepositoryFiles.root
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: control) {
+            guard Date() < deadline else { throw PumpsimServerFailure("pumpsim's control socket: not within 10 s") }
+            usleep(10_000)
+        }
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// The name libserialport is given: its sysfs look-up lands on the link itself (DESIGN.md §7).
+    public var portName: String { "/dev/../../.." + link }
+
+    /// The test-only library that lets libserialport open a pty, for LD_PRELOAD.
+    public static var modemShim: String { buildDirectory.appendingPathComponent("libPtyModemShim.so").path }
+
+    /// One command on the control channel; its one-line answer.
+    public func command(_ line: String) throws -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: control.utf8)
+            raw[control.utf8.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw PumpsimServerFailure("cannot connect to \(control)") }
+        _ = (line + "\n").withCString { write(fd, $0, strlen($0)) }
+        var reply: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1, byte != 0x0A { reply.append(byte) }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    /// The emulated pump's state: `prompt` ("S" stopped, "I" infusing), `dispensed_infused_ml`,
+    /// `alarms`.
+    public func status() throws -> [String: Any] {
+        let text = try command("status")
+        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw PumpsimServerFailure("status is not JSON: \(text)")
+        }
+        return object
+    }
+}
+
+extension PumpsimServer {
+    /// "S" stopped, "I" infusing, "P" paused.
+    public var prompt: String { get throws { try status()["prompt"] as? String ?? "?" } }
+
+    /// What the pump's plunger has pushed since its last `CLD`, mL: the truth the ledger must cover.
+    public var dispensedMillilitres: Double {
+        get throws {
+            guard let value = try status()["dispensed_infused_ml"] as? Double else { throw PumpsimServerFailure("status without dispensed_infused_ml") }
+            return value
+        }
+    }
+}
+
+public struct PumpsimServerFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
