@@ -55,6 +55,8 @@ public struct StatusReport: Codable, Hashable, Sendable {
     public var programLedgerMg: Double?
     /// What the in-process simulator's physics says reached the patient (simulator only).
     public var simulatorDeliveredMl: Double?
+    /// Volume primed into the line from the loaded syringe: moved, not given (no drug counted).
+    public var primedMl: Double?
     /// The loop's control time, s (DESIGN.md rule 9): it only goes forward, across restarts too.
     public var controlTimeS: Double?
 

@@ -98,7 +98,7 @@ struct UnloadSyringe: PlainCommand {
 }
 
 struct Prime: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Prime the line (not available in this version: the daemon refuses it).")
+    static let configuration = CommandConfiguration(abstract: "Fill the line before the patient is connected: a syringe loaded, no program (at most 5 mL).")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Volume, e.g. \"0.5 mL\".") var volume: String
     func run() throws { try Invocation.perform(.prime(volume: volume), options, as: Done.self) { _ in "" } }

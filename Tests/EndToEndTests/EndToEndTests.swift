@@ -159,4 +159,28 @@ struct EndToEndTests {
         let startAgain = rig.ctl("resume")
         #expect(startAgain.status == 3, "no resume before the alarm is dealt with: \(startAgain.error)")
     }
+
+    @Test("prime through infusionctl: the line is filled, no drug is counted, and it is refused over 5 mL or with a program")
+    func primeThroughTheDaemon() throws {
+        let rig = try DaemonRig()
+        try rig.start()
+        #expect(rig.ctl("load-syringe", "BD Plastipak 50 mL").status == 0)
+        let tooMuch = rig.ctl("prime", "6 mL")
+        #expect(tooMuch.status == 3 && tooMuch.error.contains("5 mL a prime"), "\(tooMuch.status): \(tooMuch.error)")
+        #expect(rig.ctl("prime", "1 mL").status == 0)
+        try rig.waitUntil("priming ends", within: 20) {
+            let report = try rig.status()
+            return report.state == "syringe_loaded" && (report.primedMl ?? 0) > 0.99
+        }
+        let primed = try rig.status()
+        #expect(primed.ledgerMg == 0, "priming counted as drug: \(primed.ledgerMg ?? -1) mg")
+        #expect(abs((primed.syringeRemainingMl ?? 0) - 49) < 0.001)
+        #expect(
+            rig.ctl("program", "--drug", "ketamine", "--concentration", "10 mg/mL", "--weight", "70 kg", "--dose", "0.35 mg/kg/h", "--duration", "4 h")
+                .status == 0)
+        let withProgram = rig.ctl("prime", "1 mL")
+        #expect(withProgram.status == 3 && withProgram.error.contains("programmed"), "\(withProgram.status): \(withProgram.error)")
+        let history = rig.ctl("history")
+        #expect(history.output.contains("prime 1 mL") || history.output.contains("prime 1.0 mL"), "\(history.output)")
+    }
 }

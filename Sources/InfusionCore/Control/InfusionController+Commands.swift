@@ -23,6 +23,7 @@ extension InfusionController {
             }
             syringe = LoadedSyringe(spec: spec, fill: fill, mechanics: settings.mechanics)
             syringeSpec = spec
+            primedVolume = .zero
             occlusion.reset(at: now)
             state = next
             rearmForSyringe(at: now)
@@ -35,6 +36,34 @@ extension InfusionController {
             backoff = .idle
             state = next
             pausedSince = nil
+
+        case .prime(let volume):
+            guard let next = require(.prime), let syringe, let syringeSpec else { return refuse(.wrongState(state)) }
+            if alarms.anyStoppingActive { return refuse(.alarmActive(alarms.active.filter(\.stopsDelivery))) }
+            let most = min(settings.primeVolumeLimit, syringe.remaining)
+            guard volume.value > 0, volume <= most else {
+                return refuse(
+                    .limit([
+                        LimitFinding(
+                            field: "prime volume", severity: .hard, bound: volume.value > 0 ? .maximum : .minimum, value: "\(volume)",
+                            limit: volume.value > 0 ? "\(most) (\(settings.primeVolumeLimit) a prime, \(syringe.remaining) in the syringe)" : "more than 0 mL",
+                            rule: "PRIME-001")
+                    ]))
+            }
+            let steps = Int64((volume.value * syringe.stepsPerMillilitre).rounded(.down))
+            let rate = min(settings.primeRate, settings.mechanics.maximumRate(for: syringeSpec))
+            // No program is in force here (a stopped one leaves its drug per step armed): the
+            // monitor counts priming motion as no drug, and holds it to the allowance instead.
+            rearmForSyringe(at: now)
+            priming = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
+            priming.setRate(rate, at: now)
+            priming.limitTarget(toAdditional: steps)
+            monitor.allowPriming(steps: steps)
+            occlusion.reset(at: now)
+            backoff = .idle
+            currentRate = rate
+            peakRate = max(peakRate, rate)
+            state = next
 
         case .program(let plan):
             guard let next = require(.program), syringe != nil else { return refuse(.wrongState(state)) }
@@ -90,6 +119,7 @@ extension InfusionController {
         case .stop:
             guard let next = require(.stop) else { return refuse(.wrongState(state)) }
             bolusActive = false
+            priming = .idle
             program = nil
             limits = nil
             pausedSince = nil
@@ -190,7 +220,7 @@ extension InfusionController {
         let delivered = program == nil ? .zero : programDeliveredVolume
         var windows: [DoseWindow: Milligrams] = [:]
         for window in DoseWindow.allCases { windows[window] = ledger.delivered(in: window).milligrams }
-        let rate = state.isDelivering ? currentRate : .zero
+        let rate = state.movesPlunger ? currentRate : .zero
         return InfusionStatus(
             state: state, rate: rate, programVolume: program?.plan.volume, deliveredVolume: delivered,
             deliveredDrug: concentration.map { delivered * $0 } ?? .zero,

@@ -44,6 +44,10 @@ public struct InfusionController: Sendable {
     /// The bounded back-off after an occlusion (DESIGN.md rule 7): planned like any motion, at the
     /// drive's rated maximum, with the back-off bound as its target. Idle when its target is reached.
     var backoff = StepPlanner.idle
+    /// The line being primed: planned like delivery, at the priming rate, to the volume asked.
+    var priming = StepPlanner.idle
+    /// Volume pushed by priming into the line of the loaded syringe (not given to the patient).
+    public internal(set) var primedVolume = Millilitres.zero
     var currentRate = MillilitresPerHour.zero
     /// The fastest flow commanded in this program (basal plus bolus): the smart-pump cross-check
     /// allows for command latency at this rate.
@@ -79,7 +83,7 @@ public struct InfusionController: Sendable {
         case .stall: alarms.raise(.motorStall, at: now)
         case .runaway: enterFault(raising: .deliveryMismatch, at: now)
         }
-        if alarms.anyStoppingActive, state.isDelivering || state == .paused {
+        if alarms.anyStoppingActive, state.movesPlunger || state == .paused {
             stopForAlarm(at: now)
         }
 
@@ -89,11 +93,14 @@ public struct InfusionController: Sendable {
         if state.isDelivering {
             steps = plannedForwardSteps(at: now, limit: stepsPerTickLimit, headroom: headroom)
             steps = heldToDurableLedger(steps, durable: sensors.durableLedger)
+        } else if state == .priming, let syringe {
+            steps = min(priming.due(at: now, limit: stepsPerTickLimit), syringe.remainingSteps)
         } else if !backoff.reachedTarget {
             steps = plannedBackoffSteps(at: now, limit: stepsPerTickLimit)
         }
 
-        switch monitor.review(steps: steps, ledger: ledger, at: now) {
+        let verdict = state == .priming ? monitor.reviewPriming(steps: steps, ledger: ledger) : monitor.review(steps: steps, ledger: ledger, at: now)
+        switch verdict {
         case .permit: commit(steps, at: now)
         case .capReached:
             alarms.raise(.doseLimitReached, at: now)
@@ -118,10 +125,12 @@ public struct InfusionController: Sendable {
         }
 
         return Actuation(
-            motorEnabled: state.isDelivering || steps != 0,
+            motorEnabled: state.movesPlunger || steps != 0,
             steps: steps,
-            rate: state.isDelivering ? currentRate : .zero,
-            volumeLimit: volumeLimit(headroom: headroom - picogramsPerStep * max(steps, 0)),
+            rate: state.isDelivering || state == .priming ? currentRate : .zero,
+            volumeLimit: state == .priming
+                ? Millilitres(Double(priming.remainingSteps) / (syringe?.stepsPerMillilitre ?? 1))
+                : volumeLimit(headroom: headroom - picogramsPerStep * max(steps, 0)),
             indicator: alarms.indicator(at: now),
             state: state,
             syringeDiameter: syringe?.innerDiameterMillimetres ?? 0)
@@ -157,7 +166,8 @@ public struct InfusionController: Sendable {
     }
 
     private mutating func observeConditions(_ sensors: SensorSnapshot, at now: ControlInstant) {
-        let delivering = state.isDelivering
+        // Priming pushes fluid too: an occluded or airy line shows while it runs.
+        let delivering = state.movesPlunger
         if let syringe {
             // A reading no syringe can produce blinds occlusion detection: stop rather than guess.
             let force = sensors.plungerForceNewtons
@@ -240,6 +250,14 @@ public struct InfusionController: Sendable {
     private mutating func commit(_ steps: Int64, at now: ControlInstant) {
         guard steps != 0 else { return }
         syringe?.netSteps += steps
+        if state == .priming {
+            // Into the line, not the patient: the ledger counts drug given, not drug moved.
+            priming.commit(steps)
+            if let stepsPerMillilitre = syringe?.stepsPerMillilitre {
+                primedVolume += Millilitres(Double(steps) / stepsPerMillilitre)
+            }
+            return
+        }
         guard steps > 0 else {
             // Back-off takes volume back into the syringe: the program owes it again. The ledger
             // is not reduced (DESIGN.md rule 5): drug that went forward may be in the patient.
@@ -263,6 +281,11 @@ public struct InfusionController: Sendable {
             stopForAlarm(at: now)
             return
         }
+        if state == .priming, priming.reachedTarget {
+            priming = .idle
+            setRate(.zero, at: now)
+            transition(.primeFinished)
+        }
         if state == .bolus, bolus.reachedTarget {
             bolusActive = false
             loadingBolusSettled = true
@@ -281,6 +304,7 @@ public struct InfusionController: Sendable {
     }
 
     private mutating func stopForAlarm(at now: ControlInstant) {
+        priming = .idle
         if bolusActive {
             bolusActive = false
             loadingBolusSettled = true
@@ -294,6 +318,7 @@ public struct InfusionController: Sendable {
         alarms.raise(alarm, at: now)
         bolusActive = false
         backoff = .idle
+        priming = .idle
         setRate(.zero, at: now)
         transition(.fault)
     }

@@ -31,6 +31,7 @@ public struct SafetyMonitor: Sendable {
     private var tally: DoseLedger
     private var caps: DoseCaps?
     private var picogramsPerStep: Picograms = .zero
+    private var primingAllowance: Int64 = 0
 
     public init(settings: ControllerSettings, startingAt now: ControlInstant) {
         encoderCountsPerStep = settings.mechanics.encoderCountsPerStep
@@ -82,6 +83,19 @@ public struct SafetyMonitor: Sendable {
             guard let caps else { return .capReached }
             if !tally.permits(picogramsPerStep * steps, under: caps) { return .capReached }
         }
+        permittedSteps += steps
+        return .permit
+    }
+
+    /// Priming may move the plunger by at most `steps` in all, uncounted as drug: set by the
+    /// `prime` command from the volume asked, so a planner that runs past it is caught here.
+    public mutating func allowPriming(steps: Int64) { primingAllowance = steps }
+
+    /// Reviews a priming tick's steps against the allowance, not the caps (no drug is counted).
+    public mutating func reviewPriming(steps: Int64, ledger: DoseLedger) -> Verdict {
+        if ledger.lifetimeTotal < tally.lifetimeTotal { return .ledgerBehind }
+        guard steps >= 0, steps <= primingAllowance else { return .runaway }
+        primingAllowance -= steps
         permittedSteps += steps
         return .permit
     }

@@ -3,6 +3,9 @@ public enum TechnicianCommand: Hashable, Sendable, CustomStringConvertible {
     /// `fill` is the volume drawn into the syringe, which bounds what it can deliver.
     case loadSyringe(SyringeSpec, fill: Millilitres)
     case unloadSyringe
+    /// Moves the plunger `volume` forward at the priming rate to fill the line, before any
+    /// program: not counted as given to the patient.
+    case prime(Millilitres)
     /// A plan from ``ProgramValidator``; only `.accepted` plans exist, so limits were checked.
     case program(InfusionPlan)
     case start
@@ -18,6 +21,7 @@ public enum TechnicianCommand: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .loadSyringe(let syringe, let fill): "load-syringe \(syringe.name) \(fill)"
         case .unloadSyringe: "unload-syringe"
+        case .prime(let volume): "prime \(volume)"
         case .program(let plan): "program \(plan.drug.name) \(plan.concentration) \(plan.dose) for \(ControlDuration(plan.duration))"
         case .start: "start"
         case .pause: "pause"

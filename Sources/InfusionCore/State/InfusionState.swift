@@ -4,6 +4,9 @@ public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStrin
     case noSyringe = "no syringe"
     case syringeLoaded = "syringe loaded"
     case programmed
+    /// Filling the line before the patient is connected: the plunger moves, no drug is counted
+    /// as given. Only from `syringe loaded`, with no program, so no patient is on the line.
+    case priming
     case running
     case paused
     case bolus
@@ -17,6 +20,9 @@ public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStrin
     /// States in which the motor may be driven forward.
     public var isDelivering: Bool { self == .running || self == .bolus || self == .keepVeinOpen }
 
+    /// States in which the plunger moves forward: delivery, and priming the line.
+    public var movesPlunger: Bool { isDelivering || self == .priming }
+
     /// Whether a syringe is in the clamp, as far as the controller has been told.
     public var hasSyringe: Bool { self != .noSyringe }
 
@@ -28,6 +34,8 @@ public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStrin
             (.paused, .unloadSyringe), (.stoppedByAlarm, .unloadSyringe):
             .noSyringe
         case (.syringeLoaded, .program), (.programmed, .program), (.completed, .program): .programmed
+        case (.syringeLoaded, .prime): .priming
+        case (.priming, .primeFinished), (.priming, .stop): .syringeLoaded
         case (.programmed, .start(let withBolus)): withBolus ? .bolus : .running
         case (.running, .pause), (.bolus, .pause), (.keepVeinOpen, .pause): .paused
         case (.paused, .resume): .running
@@ -38,7 +46,7 @@ public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStrin
         case (.running, .stop), (.paused, .stop), (.bolus, .stop), (.keepVeinOpen, .stop), (.stoppedByAlarm, .stop),
             (.programmed, .stop):
             .syringeLoaded
-        case (.running, .alarmStop), (.paused, .alarmStop), (.bolus, .alarmStop), (.keepVeinOpen, .alarmStop),
+        case (.priming, .alarmStop), (.running, .alarmStop), (.paused, .alarmStop), (.bolus, .alarmStop), (.keepVeinOpen, .alarmStop),
             (.stoppedByAlarm, .alarmStop):
             .stoppedByAlarm
         case (.stoppedByAlarm, .reset(let programInProgress)): programInProgress ? .paused : .syringeLoaded
@@ -53,6 +61,8 @@ public enum StateEvent: Hashable, Sendable, CustomStringConvertible {
     case loadSyringe(programInProgress: Bool)
     case unloadSyringe
     case program
+    case prime
+    case primeFinished
     case start(withBolus: Bool)
     case pause
     case resume
@@ -69,6 +79,8 @@ public enum StateEvent: Hashable, Sendable, CustomStringConvertible {
         case .loadSyringe: "load syringe"
         case .unloadSyringe: "unload syringe"
         case .program: "program"
+        case .prime: "prime"
+        case .primeFinished: "prime finished"
         case .start: "start"
         case .pause: "pause"
         case .resume: "resume"

@@ -95,7 +95,9 @@ extension ControlLoop {
                 acknowledged: controller.alarms.record(id).acknowledged)
         }
         var report = StatusReport(
-            state: status.state.wireName, rateMlPerH: controller.commandedFlow.value, program: program,
+            // Priming moves fluid at its rate but no drug, so it is not in the commanded flow.
+            state: status.state.wireName, rateMlPerH: status.state == .priming ? status.rate.value : controller.commandedFlow.value,
+            program: program,
             deliveredMl: status.deliveredVolume.value, deliveredMg: status.deliveredDrug.value,
             timeRemainingS: status.state == .completed || status.state == .keepVeinOpen ? 0 : status.timeRemaining?.value, syringeRemainingMl: status.syringeRemaining?.value,
             pressureMmHg: status.pressure.value, alarms: alarms,
@@ -104,6 +106,7 @@ extension ControlLoop {
         report.ledgerMg = controller.ledger.lifetimeTotal.milligrams.value
         report.programLedgerMg = controller.ledger.programTotal.milligrams.value
         report.simulatorDeliveredMl = device.deliveredToPatient?.value
+        report.primedMl = controller.syringe == nil ? nil : controller.primedVolume.value
         report.controlTimeS = Double(now.nanoseconds) / 1e9
         return report
     }

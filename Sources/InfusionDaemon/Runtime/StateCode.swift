@@ -15,6 +15,7 @@ extension InfusionState {
         case .completed: 7
         case .stoppedByAlarm: 8
         case .fault: 9
+        case .priming: 10
         }
     }
 

@@ -110,8 +110,8 @@ public final class RequestDispatcher: Sendable {
             let fill = try fillText.map { text throws(ControlError) in try ControlError.parsing("fill", text, QuantityParser.volume) } ?? spec.usableVolume
             return try loop(.loadSyringe(spec, fill: fill))
         case .unloadSyringe: return try loop(.command(.unloadSyringe))
-        case .prime:
-            throw ControlError(.refusedByState, "prime is not available in this version: prime the line by hand before connecting the patient")
+        case .prime(let volume):
+            return try loop(.command(.prime(try ControlError.parsing("volume", volume, QuantityParser.volume))))
         case .program(let arguments): return try loop(.program(try arguments.request(), text: arguments))
         case .start: return try loop(.command(.start))
         case .pause: return try loop(.command(.pause))
