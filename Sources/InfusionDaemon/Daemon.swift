@@ -117,7 +117,7 @@ public final class Daemon: @unchecked Sendable {
             }, log: log)
         let listener = try ListeningSocket(path: configuration.socket, group: configuration.socketGroup)
         let dispatcher = RequestDispatcher(
-            post: post, journal: journal, writer: writer, syringes: loaded.syringes, library: loaded.library,
+            post: post, statusBoard: loop.statusBoard, journal: journal, writer: writer, syringes: loaded.syringes, library: loaded.library,
             libraryPath: configuration.drugLibrary, ownUID: getuid())
         let server = ControlServer(listener: listener, dispatcher: dispatcher, limits: configuration.clients, gauges: gauges, log: log)
         let supervisor = Supervisor(heartbeat: loop.heartbeat, gauges: gauges, disableMotor: { release() }, log: log)

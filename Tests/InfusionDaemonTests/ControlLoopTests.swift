@@ -31,12 +31,39 @@ struct ControlLoopTests {
         }
         var report: StatusReport?
         eventually("journal_failure raised") {
-            if case .status(let status)? = loop.mailbox.post(.status, timeout: 30) { report = status }
+            report = loop.statusBoard.report()
             return report?.alarms.contains { $0.id == "journal_failure" } == true
         }
         #expect(report?.state == "stopped_by_alarm")
         #expect(report?.ledgerMg == 0, "the motor passed a ledger the journal never made durable")
         #expect(report?.simulatorDeliveredMl == 0)
         #expect(gauges.durable.load(ordering: .acquiring) == 0)
+    }
+
+    @Test("status is read from the loop's board on the reader's thread: a command's effect is on it when the command returns")
+    func statusBoardFollowsCommands() throws {
+        let clock = LoopClock(persisted: 0, monotonicNow: MonotonicClock.now().nanoseconds)
+        let loop = ControlLoop(
+            controller: InfusionController(settings: ControllerSettings()), device: SimulatorDevice(fill: Millilitres(50)),
+            clock: clock, validator: ProgramValidator(library: try RepositoryFiles.library()), progress: .empty, gauges: LoopGauges())
+        #expect(loop.statusBoard.report().state == "no_syringe")
+        let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
+        guard case .done = loop.handle(.loadSyringe(try RepositoryFiles.syringe(), fill: Millilitres(50)), at: now) else {
+            Issue.record("load-syringe refused")
+            return
+        }
+        let loaded = loop.statusBoard.report()
+        #expect(loaded.state == "syringe_loaded")
+        #expect(loaded.syringe == "BD Plastipak 50 mL")
+        #expect(abs((loaded.syringeRemainingMl ?? 0) - 50) < 0.001)
+        let arguments = ProgramArguments(drug: "ketamine", concentration: "10 mg/mL", weight: "70 kg", dose: "0.35 mg/kg/h", duration: "4 h")
+        guard case .done = loop.handle(.program(try arguments.request(), text: arguments), at: now) else {
+            Issue.record("program refused")
+            return
+        }
+        let programmed = loop.statusBoard.report()
+        #expect(programmed.state == "programmed")
+        #expect(programmed.program?.drug == "ketamine" && programmed.program?.concentrationMgPerMl == 10)
+        #expect(abs((programmed.timeRemainingS ?? 0) - 4 * 3_600) < 0.01)
     }
 }

@@ -44,12 +44,7 @@ struct GPIOBoardDeviceTests {
             }
         }
 
-        func status() throws -> StatusReport {
-            guard case .status(let report) = loop.handle(.status, at: controlNow) else { throw StatusUnanswered() }
-            return report
-        }
-
-        struct StatusUnanswered: Error {}
+        func status() -> StatusReport { loop.statusBoard.report() }
 
         func demandEvents() -> [LoopEvent] {
             var events: [LoopEvent] = []
@@ -85,7 +80,7 @@ struct GPIOBoardDeviceTests {
         }
         rig.loop.device.pump.lines.pump.faults.syringeDisengaged = true
         rig.run(for: .milliseconds(10))
-        #expect(try rig.status().alarms.contains { $0.id == "syringe_disengaged" }, "the opened clamp is seen at once")
+        #expect(rig.status().alarms.contains { $0.id == "syringe_disengaged" }, "the opened clamp is seen at once")
         rig.loop.device.pump.lines.pump.faults.syringeDisengaged = false
         rig.run(for: .milliseconds(100))
         #expect(rig.loop.device.sample(at: rig.controlNow).syringeClamped, "the closed clamp settles after 20 ms of the board's time")

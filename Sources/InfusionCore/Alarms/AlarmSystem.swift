@@ -24,7 +24,7 @@ public struct AlarmSystem: Sendable {
     /// without building an array.
     public private(set) var activeMask: UInt32 = 0
     private var conditionMask: UInt32 = 0
-    private var acknowledgedMask: UInt32 = 0
+    public private(set) var acknowledgedMask: UInt32 = 0
     private var raisedAt = InlineArray<16, Int64>(repeating: 0)
     public private(set) var audioPausedUntil: ControlInstant?
     /// Incremented whenever an alarm becomes active: lets observers notice new alarms cheaply.

@@ -341,6 +341,9 @@ public struct InfusionController: Sendable {
         return currentRate + (bolusActive ? bolusRate : .zero)
     }
 
+    /// The plunger's rate while priming the line (zero otherwise): fluid moved, no drug given.
+    public var commandedPrimingRate: MillilitresPerHour { state == .priming ? currentRate : .zero }
+
     /// Drug per forward step of the loaded syringe and program (rounded up, so never under-counts).
     public var drugPerStep: Picograms { picogramsPerStep }
 

@@ -6,8 +6,6 @@ extension ControlLoop {
     public func handle(_ request: LoopRequest, at now: ControlInstant) -> LoopReply {
         let reply: LoopReply
         switch request {
-        case .status:
-            return .status(statusReport(at: now))
         case .progress:
             return .progress(currentProgress())
         case .stopForShutdown:
@@ -53,6 +51,8 @@ extension ControlLoop {
             }
         }
         // A command changes what watchers see even when no tick has yet.
+        pendingDescriptors = statusDescriptors()
+        publishStatus(at: now)
         gauges.changes.add(1, ordering: .releasing)
         return reply
     }
@@ -81,43 +81,44 @@ extension ControlLoop {
         return saved
     }
 
-    func statusReport(at now: ControlInstant) -> StatusReport {
-        let status = controller.status
-        let program = controller.program.map { program in
-            StatusReport.Program(
-                drug: program.plan.drug.name, concentrationMgPerMl: program.plan.concentration.value,
-                dose: program.plan.dose.description, volumeMl: program.plan.volume.value,
-                durationS: program.plan.duration.value)
+    /// The status in plain numbers. Copies only: no allocation, so it can follow every period.
+    func statusNumbers(at now: ControlInstant) -> StatusSnapshot {
+        let state = controller.state
+        let program = controller.program
+        var numbers = StatusSnapshot()
+        numbers.stateCode = state.code
+        // Priming moves fluid at its rate but no drug, so it is not in the commanded flow.
+        numbers.rateMlPerH = state == .priming ? controller.commandedPrimingRate.value : controller.commandedFlow.value
+        let delivered = program == nil ? 0 : controller.programDeliveredVolume.value
+        numbers.deliveredMl = delivered
+        numbers.deliveredMg = program.map { delivered * $0.plan.concentration.value } ?? 0
+        if state == .completed || state == .keepVeinOpen {
+            numbers.timeRemainingS = 0
+        } else if let program, program.plan.rate.value > 0 {
+            numbers.timeRemainingS = (controller.remainingProgramVolume / program.plan.rate).value
         }
-        let alarms = status.activeAlarms.map { id in
-            StatusReport.Alarm(
-                id: id.name, priority: StatusReport.Alarm.Priority(id.priority),
-                acknowledged: controller.alarms.record(id).acknowledged)
-        }
-        var report = StatusReport(
-            // Priming moves fluid at its rate but no drug, so it is not in the commanded flow.
-            state: status.state.wireName, rateMlPerH: status.state == .priming ? status.rate.value : controller.commandedFlow.value,
-            program: program,
-            deliveredMl: status.deliveredVolume.value, deliveredMg: status.deliveredDrug.value,
-            timeRemainingS: status.state == .completed || status.state == .keepVeinOpen ? 0 : status.timeRemaining?.value, syringeRemainingMl: status.syringeRemaining?.value,
-            pressureMmHg: status.pressure.value, alarms: alarms,
-            audioPaused: controller.alarms.audioPausedUntil.map { $0 > now } ?? false)
-        report.syringe = progress.syringe
-        report.ledgerMg = controller.ledger.lifetimeTotal.milligrams.value
-        report.programLedgerMg = controller.ledger.programTotal.milligrams.value
-        report.simulatorDeliveredMl = device.deliveredToPatient?.value
-        report.primedMl = controller.syringe == nil ? nil : controller.primedVolume.value
-        report.controlTimeS = Double(now.nanoseconds) / 1e9
-        return report
+        numbers.syringeRemainingMl = controller.syringe?.remaining.value ?? .nan
+        numbers.pressureMmHg = controller.lastPressure.value
+        numbers.activeAlarms = controller.alarms.activeMask
+        numbers.acknowledgedAlarms = controller.alarms.acknowledgedMask
+        numbers.audioPaused = controller.alarms.audioPausedUntil.map { $0 > now } ?? false
+        numbers.ledgerMg = controller.ledger.lifetimeTotal.milligrams.value
+        numbers.programLedgerMg = controller.ledger.programTotal.milligrams.value
+        numbers.simulatorDeliveredMl = device.deliveredToPatient?.value ?? .nan
+        numbers.primedMl = controller.syringe == nil ? .nan : controller.primedVolume.value
+        numbers.controlNanoseconds = now.nanoseconds
+        return numbers
     }
-}
 
-extension StatusReport.Alarm.Priority {
-    init(_ priority: AlarmPriority) {
-        switch priority {
-        case .low: self = .low
-        case .medium: self = .medium
-        case .high: self = .high
-        }
+    /// The words of the status: built when a command changes them (allocates; never in a period).
+    func statusDescriptors() -> StatusDescriptors {
+        StatusDescriptors(
+            program: controller.program.map { program in
+                StatusReport.Program(
+                    drug: program.plan.drug.name, concentrationMgPerMl: program.plan.concentration.value,
+                    dose: program.plan.dose.description, volumeMl: program.plan.volume.value,
+                    durationS: program.plan.duration.value)
+            },
+            syringe: controller.syringe == nil ? nil : progress.syringe)
     }
 }

@@ -21,6 +21,10 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     public let heartbeat = LoopHeartbeat()
     public let events = LoopEventRing(capacity: 4_096)
     public let gauges: LoopGauges
+    /// The status other threads read (the socket's status and watch), left after every period.
+    public let statusBoard = LoopStatusBoard()
+    /// Words for the status board not yet handed over (its lock was held when they changed).
+    var pendingDescriptors: StatusDescriptors?
     var progress: SavedProgress
     /// Periods in a row the tick has held steps back for the journal.
     private var heldPeriods = 0
@@ -51,7 +55,10 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         gauges.durable.store(controller.ledger.lifetimeTotal.value, ordering: .releasing)
         gauges.stateIndex.store(Int(controller.state.code), ordering: .relaxed)
         gauges.programNumber.store(progress.programNumber, ordering: .releasing)
-        publish(at: clock.control(atMonotonic: MonotonicClock.now().nanoseconds))
+        let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
+        publish(at: now)
+        pendingDescriptors = statusDescriptors()
+        publishStatus(at: now)
     }
 
     /// Runs until `gauges.stopRequested`; then disables the motor and returns. `realTime` is
@@ -93,6 +100,17 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         device.apply(actuation, at: now, interval: clock.period)
         heldPeriods = controller.writeAheadHeld ? heldPeriods + 1 : 0
         publish(at: now)
+        publishStatus(at: now)
+    }
+
+    /// The status board's numbers, and its words if they changed. Never waits: a board a reader
+    /// holds is updated next period.
+    func publishStatus(at now: ControlInstant) {
+        let numbers = statusNumbers(at: now)
+        _ = statusBoard.snapshot.withLockIfAvailable { $0 = numbers }
+        if let words = pendingDescriptors, statusBoard.descriptors.withLockIfAvailable({ $0 = words }) != nil {
+            pendingDescriptors = nil
+        }
     }
 
     /// Gauges and events after a tick or a command.

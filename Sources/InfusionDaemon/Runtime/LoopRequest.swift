@@ -13,7 +13,6 @@ public enum LoopRequest: Sendable {
     /// A drug library re-read by an admin: programs from now on are validated against it; the
     /// program in force keeps the limits it was accepted under.
     case replaceLibrary(ProgramValidator)
-    case status
     /// What the journal persists, for the journal thread.
     case progress
     /// SIGTERM: stop any delivery, remembering that an infusion was interrupted, and answer the
@@ -28,6 +27,5 @@ public enum LoopReply: Sendable {
     case unavailable(String)
     /// The pump cannot do it yet (a sensor it needs has not read): refused by its state.
     case notReady(String)
-    case status(StatusReport)
     case progress(SavedProgress)
 }

@@ -133,9 +133,9 @@ public final class ControlServer: @unchecked Sendable {
         var line: Data?
         for client in clients.values where client.watching && !client.closing {
             guard changes != client.lastWatchChange || now - client.lastWatchSent >= Self.watchRefresh else { continue }
-            if line == nil { line = dispatcher.statusLine() }
-            guard let line else { return }
-            client.send(line)
+            let built = line ?? dispatcher.statusLine()
+            line = built
+            client.send(built)
             client.lastWatchChange = changes
             client.lastWatchSent = now
             // A watcher is not idle: it asked to be told.

@@ -9,6 +9,8 @@ import Synchronization
 /// (DESIGN.md rule 8), and the response line.
 public final class RequestDispatcher: Sendable {
     let post: @Sendable (LoopRequest) -> LoopReply?
+    /// Status is read from the loop's board on this thread, never asked of the loop.
+    let statusBoard: LoopStatusBoard
     let journal: Journal
     let writer: JournalWriter
     let syringes: SyringeTable
@@ -19,10 +21,11 @@ public final class RequestDispatcher: Sendable {
     let ownUID: UInt32
 
     public init(
-        post: @escaping @Sendable (LoopRequest) -> LoopReply?, journal: Journal, writer: JournalWriter, syringes: SyringeTable,
-        library: DrugLibrary, libraryPath: String, ownUID: UInt32
+        post: @escaping @Sendable (LoopRequest) -> LoopReply?, statusBoard: LoopStatusBoard, journal: Journal, writer: JournalWriter,
+        syringes: SyringeTable, library: DrugLibrary, libraryPath: String, ownUID: UInt32
     ) {
         self.post = post
+        self.statusBoard = statusBoard
         self.journal = journal
         self.writer = writer
         self.syringes = syringes
@@ -75,9 +78,8 @@ public final class RequestDispatcher: Sendable {
     }
 
     /// A status line for a watcher, unlogged: the watch itself was logged when it began.
-    public func statusLine() -> Data? {
-        guard case .status(let report)? = post(.status) else { return nil }
-        return ControlResponse.success(report, id: nil).encoded()
+    public func statusLine() -> Data {
+        ControlResponse.success(statusBoard.report(), id: nil).encoded()
     }
 
     static func encode(_ value: any Codable & Sendable, id: String?) -> Data {
@@ -96,9 +98,9 @@ public final class RequestDispatcher: Sendable {
     private func performThrowing(_ command: ControlCommand) throws(ControlError) -> any Codable & Sendable {
         switch command {
         case .status, .watch:
-            return try status()
+            return status()
         case .alarms:
-            let report = try status()
+            let report = status()
             return AlarmsResult(alarms: report.alarms.sorted { $0.priority > $1.priority }, audioPaused: report.audioPaused)
         case .library:
             return library.withLock { Self.listing(of: $0) }
@@ -137,12 +139,7 @@ public final class RequestDispatcher: Sendable {
         }
     }
 
-    private func status() throws(ControlError) -> StatusReport {
-        switch post(.status) {
-        case .status(let report)?: return report
-        default: throw Self.loopUnresponsive
-        }
-    }
+    private func status() -> StatusReport { statusBoard.report() }
 
     private func loop(_ request: LoopRequest) throws(ControlError) -> Done {
         switch post(request) {
@@ -150,7 +147,7 @@ public final class RequestDispatcher: Sendable {
         case .refused(let refusal)?: throw Self.error(for: refusal)
         case .unavailable(let reason)?: throw ControlError(.badArgument, reason)
         case .notReady(let reason)?: throw ControlError(.refusedByState, reason)
-        case .status?, .progress?: return Done()
+        case .progress?: return Done()
         case nil: throw Self.loopUnresponsive
         }
     }
