@@ -157,6 +157,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "socket-roundtrip",
+            path: "Benchmarks/SocketRoundTrip",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "serial-roundtrip",
             dependencies: ["SerialPump", "PumpHardware"],
             path: "Benchmarks/SerialRoundTrip",

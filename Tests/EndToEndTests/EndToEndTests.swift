@@ -183,4 +183,38 @@ struct EndToEndTests {
         let history = rig.ctl("history")
         #expect(history.output.contains("prime 1 mL") || history.output.contains("prime 1.0 mL"), "\(history.output)")
     }
+
+    @Test("a client flooding status past the rate limit is answered line for line but logged as counts: the first of each kind at once, the rest as one record when it leaves")
+    func repeatedRequestsAreLoggedAsCounts() throws {
+        let rig = try DaemonRig()
+        try rig.start()
+        let connection = try rig.connect()
+        let total = 300
+        connection.write(Data(String(repeating: "{\"v\":1,\"command\":\"status\"}\n", count: total).utf8))
+        var received = Data()
+        while received.filter({ $0 == 0x0A }).count < total {
+            let more = connection.availableData
+            if more.isEmpty { break }
+            received.append(more)
+        }
+        let replies = String(decoding: received, as: UTF8.self).split(separator: "\n")
+        #expect(replies.count == total, "every request is answered")
+        let limited = replies.filter { $0.contains("rate_limited") }.count
+        #expect(limited > 0 && limited < total, "\(limited) of \(total) rate limited")
+        try connection.close()
+
+        var summary: Substring?
+        try rig.waitUntil("the counts are written when the client leaves", within: 10) {
+            summary = rig.ctl("history", "--limit", "1000").output.split(separator: "\n").first { $0.contains("(repeated)") }
+            return summary != nil
+        }
+        let history = rig.ctl("history", "--limit", "1000").output.split(separator: "\n")
+        // This process's own connection; infusionctl's runs are other pids.
+        let mine = history.filter { $0.contains(" pid \(getpid()) ") && !$0.contains("(repeated)") }
+        let written = mine.filter { $0.contains("status: done") || $0.contains("rate_limited") }
+        #expect(written.count == 2, "one record of each kind, then counts: \(written)")
+        let counts = try #require(summary).split(separator: "×").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+        #expect(counts.reduce(0, +) + written.count == total, "\(summary ?? "")")
+        #expect(summary?.contains("refused (rate_limited) ×") == true && summary?.contains("status ×") == true, "\(summary ?? "")")
+    }
 }

@@ -17,6 +17,8 @@ final class ClientConnection {
     var lastWatchChange: Int64 = -1
     var lastWatchSent: ControlInstant = .origin
     var closing = false
+    /// Repeated status polls and rate-limit refusals, written as counts (``RepeatTally``).
+    var repeats = RepeatTally()
 
     /// A client that will not read its replies is cut off rather than buffered for without end.
     static let maximumPendingOutput = 1 << 20

@@ -53,7 +53,10 @@ public final class ControlServer: @unchecked Sendable {
             refreshWatchers(at: now)
             closeFinished(at: now)
         }
-        for client in clients.values { close(client.descriptor) }
+        for client in clients.values {
+            dispatcher.recordRepeats(&client.repeats, from: client.peer)
+            close(client.descriptor)
+        }
         clients.removeAll()
         listener.closeAndUnlink()
     }
@@ -73,7 +76,7 @@ public final class ControlServer: @unchecked Sendable {
                 client.send(
                     dispatcher.refuse(
                         ControlError(.busy, "the daemon already has \(limits.maximumConnections) clients; try again later"), id: nil,
-                        from: peer))
+                        from: peer, repeats: &client.repeats, at: now))
                 close(fd)
                 continue
             }
@@ -97,7 +100,7 @@ public final class ControlServer: @unchecked Sendable {
                     client.send(
                         dispatcher.refuse(
                             ControlError(.tooLong, "request of at least \(bytes) bytes; the limit is \(ControlRequest.maximumLineBytes)"),
-                            id: nil, from: client.peer))
+                            id: nil, from: client.peer, repeats: &client.repeats, at: now))
                 case .line(let line):
                     answer(line, for: client, at: now)
                 }
@@ -111,14 +114,14 @@ public final class ControlServer: @unchecked Sendable {
             client.send(
                 dispatcher.refuse(
                     ControlError(.rateLimited, "more than \(limits.requestsPerSecond) requests a second; slow down"), id: nil,
-                    from: client.peer))
+                    from: client.peer, repeats: &client.repeats, at: now))
             return
         }
         switch ControlRequest.decode(line) {
         case .failure(let failure):
-            client.send(dispatcher.refuse(failure.error, id: failure.id, from: client.peer))
+            client.send(dispatcher.refuse(failure.error, id: failure.id, from: client.peer, repeats: &client.repeats, at: now))
         case .success(let request):
-            let answer = dispatcher.answer(request, from: client.peer)
+            let answer = dispatcher.answer(request, from: client.peer, repeats: &client.repeats, at: now)
             client.send(answer.line)
             if answer.watching {
                 client.watching = true
@@ -150,6 +153,7 @@ public final class ControlServer: @unchecked Sendable {
                 client.send(ControlResponse<Done>.failure(ControlError(.idleTimeout, "closed after \(limits.idleTimeout) idle"), id: nil).encoded())
                 client.closing = true
             }
+            if client.repeats.due(at: now) || client.closing { dispatcher.recordRepeats(&client.repeats, from: client.peer) }
             if client.closing {
                 close(fd)
                 clients[fd] = nil

@@ -44,7 +44,9 @@ public final class RequestDispatcher: Sendable {
         peer.uid == ownUID ? .admin : peer.role
     }
 
-    public func answer(_ request: ControlRequest, from peer: PeerCredentials) -> Answer {
+    /// Answers one decoded request and records it: at once, or counted in `repeats` when it is a
+    /// repeat of a read-only request this connection already made.
+    func answer(_ request: ControlRequest, from peer: PeerCredentials, repeats: inout RepeatTally, at now: ControlInstant) -> Answer {
         let role = role(of: peer)
         let command = request.command
         let result: Result<any Codable & Sendable, ControlError>
@@ -59,7 +61,10 @@ public final class RequestDispatcher: Sendable {
         case .success: outcome = "done"
         case .failure(let error): outcome = "refused (\(error.code.rawValue)): \(error.message)"
         }
-        try? writer.recordCommand(uid: peer.uid, pid: peer.pid, role: role?.rawValue, command: describe(command), outcome: outcome)
+        let readOnly = if case .success = result { command.requiredRole == .observer } else { false }
+        if !readOnly || repeats.firstOrCount(command.name, at: now) {
+            try? writer.recordCommand(uid: peer.uid, pid: peer.pid, role: role?.rawValue, command: describe(command), outcome: outcome)
+        }
         switch result {
         case .success(let value):
             let watching = if case .watch = command { true } else { false }
@@ -69,12 +74,21 @@ public final class RequestDispatcher: Sendable {
         }
     }
 
-    /// A refusal before a request could be decoded (malformed, too long, rate limited); logged too.
-    public func refuse(_ error: ControlError, id: String?, from peer: PeerCredentials) -> Data {
-        try? writer.recordCommand(
-            uid: peer.uid, pid: peer.pid, role: role(of: peer)?.rawValue, command: "(undecoded)",
-            outcome: "refused (\(error.code.rawValue)): \(error.message)")
+    /// A refusal before a request could be decoded (malformed, too long, rate limited); logged
+    /// too, rate-limit refusals after a connection's first as a count.
+    func refuse(_ error: ControlError, id: String?, from peer: PeerCredentials, repeats: inout RepeatTally, at now: ControlInstant) -> Data {
+        if error.code != .rateLimited || repeats.firstOrCount("refused (\(error.code.rawValue))", at: now) {
+            try? writer.recordCommand(
+                uid: peer.uid, pid: peer.pid, role: role(of: peer)?.rawValue, command: "(undecoded)",
+                outcome: "refused (\(error.code.rawValue)): \(error.message)")
+        }
         return ControlResponse<Done>.failure(error, id: id).encoded()
+    }
+
+    /// Writes a connection's counted repeats as one record.
+    func recordRepeats(_ repeats: inout RepeatTally, from peer: PeerCredentials) {
+        guard let counts = repeats.take() else { return }
+        try? writer.recordCommand(uid: peer.uid, pid: peer.pid, role: role(of: peer)?.rawValue, command: "(repeated)", outcome: counts)
     }
 
     /// A status line for a watcher, unlogged: the watch itself was logged when it began.
