@@ -88,12 +88,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "infusionctl",
-            dependencies: ["ControlProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ControlProtocol", "CPosixShims", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ControlProtocol", "InfusionTestSupport"],
+            dependencies: ["ControlProtocol", "InfusionTestSupport", "CPosixShims"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -158,6 +158,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "socket-roundtrip",
+            dependencies: ["CPosixShims"],
             path: "Benchmarks/SocketRoundTrip",
             swiftSettings: strictSettings
         ),
@@ -202,7 +203,7 @@ let package = Package(
         ),
         .target(
             name: "InfusionTestSupport",
-            dependencies: ["InfusionCore"],
+            dependencies: ["InfusionCore", "CPosixShims"],
             path: "Tests/InfusionTestSupport",
             swiftSettings: strictSettings
         ),

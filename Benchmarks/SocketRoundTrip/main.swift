@@ -1,3 +1,4 @@
+import CPosixShims
 import Foundation
 import Glibc
 
@@ -20,21 +21,6 @@ guard clients > 0, requests > 0, intervalMs > 0 else {
     exit(2)
 }
 
-@Sendable func connectTo(_ path: String) -> Int32? {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-        raw.copyBytes(from: path.utf8)
-        raw[path.utf8.count] = 0
-    }
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
-    guard fd >= 0, connected == 0 else { return nil }
-    return fd
-}
-
 @Sendable func nanoseconds() -> Int64 {
     var spec = timespec()
     clock_gettime(CLOCK_MONOTONIC, &spec)
@@ -54,7 +40,8 @@ for (index, run) in runs.enumerated() {
     group.enter()
     let thread = Thread {
         defer { group.leave() }
-        guard let fd = connectTo(path) else {
+        let fd = cposix_connect_unix(path)
+        guard fd >= 0 else {
             run.failure = "cannot connect to \(path): \(String(cString: strerror(errno)))"
             return
         }

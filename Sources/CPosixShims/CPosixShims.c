@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int cposix_open_pty_controller(void) {
@@ -38,4 +40,24 @@ int cposix_peer_credentials(int socket, unsigned int *uid, unsigned int *gid, in
 
 int cposix_group_list(const char *user, unsigned int group, unsigned int *groups, int *count) {
     return getgrouplist(user, (gid_t)group, (gid_t *)groups, count) < 0 ? -1 : 0;
+}
+
+int cposix_connect_unix(const char *path) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }

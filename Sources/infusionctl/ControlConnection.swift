@@ -1,3 +1,4 @@
+import CPosixShims
 import ControlProtocol
 import Foundation
 import Glibc
@@ -9,21 +10,9 @@ struct ControlConnection {
 
     /// Fails with exit status 5 (the daemon is unreachable), saying why.
     init(path: String) throws(ClientFailure) {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else { throw ClientFailure(5, "\(path): too long for a Unix socket path") }
-        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            for (index, byte) in path.utf8.enumerated() { bytes[index] = byte }
-        }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ClientFailure(5, "cannot create a socket: \(String(cString: strerror(errno)))") }
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
+        let fd = cposix_connect_unix(path)
+        guard fd >= 0 else {
+            let reason = errno == ENAMETOOLONG ? "too long for a Unix socket path" : String(cString: strerror(errno))
             throw ClientFailure(5, "cannot reach infusiond at \(path): \(reason)")
         }
         descriptor = fd

@@ -1,3 +1,4 @@
+import CPosixShims
 import ControlProtocol
 import Foundation
 import Glibc
@@ -126,18 +127,11 @@ final class DaemonRig {
 
     /// A stream connection to the Unix socket at `socket`.
     static func connect(to socket: String) throws -> FileHandle {
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            for (index, byte) in socket.utf8.enumerated() { bytes[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard fd >= 0, connected == 0 else { throw RigError("cannot connect to \(socket): \(String(cString: strerror(errno)))") }
+        let fd = cposix_connect_unix(socket)
+        guard fd >= 0 else { throw RigError("cannot connect to \(socket): \(String(cString: strerror(errno)))") }
         return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
+
 
     /// The daemon's status, decoded.
     func status() throws -> StatusReport {

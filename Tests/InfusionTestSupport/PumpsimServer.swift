@@ -1,3 +1,4 @@
+import CPosixShims
 import Foundation
 import Glibc
 
@@ -42,18 +43,9 @@ public final class PumpsimServer: Sendable {
 
     /// One command on the control channel; its one-line answer.
     public func command(_ line: String) throws -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = cposix_connect_unix(control)
+        guard fd >= 0 else { throw PumpsimServerFailure("cannot connect to \(control): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: control.utf8)
-            raw[control.utf8.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw PumpsimServerFailure("cannot connect to \(control)") }
         _ = (line + "\n").withCString { write(fd, $0, strlen($0)) }
         var reply: [UInt8] = []
         var byte: UInt8 = 0

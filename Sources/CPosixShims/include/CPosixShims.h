@@ -25,4 +25,9 @@ int cposix_peer_credentials(int socket, unsigned int *uid, unsigned int *gid, in
  * *count is the number needed). */
 int cposix_group_list(const char *user, unsigned int group, unsigned int *groups, int *count);
 
+/* A blocking, close-on-exec stream connection to the Unix socket at `path`: the descriptor, or
+ * -1 with errno set (ENAMETOOLONG when the path does not fit a sockaddr_un). One definition for
+ * infusionctl, the test rigs and the benchmark client. */
+int cposix_connect_unix(const char *path);
+
 #endif
