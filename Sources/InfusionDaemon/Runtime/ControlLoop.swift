@@ -19,6 +19,8 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     var validator: ProgramValidator
     public let mailbox = LoopMailbox<LoopRequest, LoopReply>(capacity: 32)
     public let heartbeat = LoopHeartbeat()
+    /// Wake-up lateness and work per period; read only once the loop has finished.
+    public let timing = LoopTiming()
     public let events = LoopEventRing(capacity: 4_096)
     public let gauges: LoopGauges
     /// The status other threads read (the socket's status and watch), left after every period.
@@ -74,6 +76,7 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
             var wake = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
             while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, nil) == EINTR {}
             let monotonic = MonotonicClock.now().nanoseconds
+            let lateness = monotonic - deadline
             // A period missed by far (a debugger, a suspended VM) is not made up in a burst of
             // ticks: the tick's own interval covers the gap, bounded by the drive's step limit.
             if monotonic - deadline > 20 * period { deadline = monotonic }
@@ -81,9 +84,11 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
             let now = clock.control(atMonotonic: monotonic)
             _ = mailbox.serve { handle($0, at: now) }
             self.period(at: now)
+            timing.record(lateness: lateness, work: MonotonicClock.now().nanoseconds - monotonic)
         }
         let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
         device.apply(.safe, at: now, interval: .zero)
+        log(timing.summary)
         gauges.finished.store(true, ordering: .releasing)
     }
 
