@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -60,4 +62,30 @@ int cposix_connect_unix(const char *path) {
         return -1;
     }
     return fd;
+}
+
+int cposix_allowed_cpus(int *highest, int *count) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(getpid(), sizeof set, &set) != 0) return errno;
+    *count = CPU_COUNT(&set);
+    *highest = -1;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &set)) *highest = cpu;
+    }
+    return 0;
+}
+
+int cposix_pin_thread(int cpu, int only_that) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (only_that) {
+        CPU_SET(cpu, &set);
+    } else {
+        if (sched_getaffinity(getpid(), sizeof set, &set) != 0) return errno;
+        CPU_CLR(cpu, &set);
+        if (CPU_COUNT(&set) == 0) return EINVAL;
+    }
+    return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }

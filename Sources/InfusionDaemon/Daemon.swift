@@ -125,10 +125,13 @@ public final class Daemon: @unchecked Sendable {
         for note in restoration.notes { log("restore: \(note)") }
         writer.recordDaemon("daemon_started", "hardware \(configuration.hardware.name); " + restoration.notes.joined(separator: "; "))
         let daemon = Daemon(gauges: gauges, journalWriter: writer, server: server, post: post, log: log)
-        daemon.spawn("infusiond-loop") { loop.run(realTime: realTime, log: log) }
-        daemon.spawn("infusiond-supervisor") { supervisor.run() }
-        daemon.spawn("infusiond-journal") { writer.run() }
-        daemon.spawn("infusiond-socket") { server.run() }
+        // With the real-time set-up the loop gets a CPU to itself and the other threads keep off
+        // it: the journal's fsyncs then complete elsewhere (RealTimeSetup.loopCPU).
+        let loopCPU = realTime ? RealTimeSetup.loopCPU : nil
+        daemon.spawn("infusiond-loop") { loop.run(realTime: realTime, cpu: loopCPU, log: log) }
+        daemon.spawn("infusiond-supervisor", keepingOff: loopCPU) { supervisor.run() }
+        daemon.spawn("infusiond-journal", keepingOff: loopCPU) { writer.run() }
+        daemon.spawn("infusiond-socket", keepingOff: loopCPU) { server.run() }
         return daemon
     }
 
@@ -143,8 +146,11 @@ public final class Daemon: @unchecked Sendable {
         self.log = log
     }
 
-    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
+    private func spawn(_ name: String, keepingOff cpu: Int32? = nil, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            if let cpu { RealTimeSetup.keepOff(cpu) }
+            body()
+        }
         thread.name = name
         thread.stackSize = 1 << 20
         threads.append(thread)

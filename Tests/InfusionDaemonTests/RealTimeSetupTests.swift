@@ -33,4 +33,36 @@ struct RealTimeSetupTests {
         #expect(setup.latencyDescriptor != nil || setup.description.contains("/dev/cpu_dma_latency"), "\(setup.description)")
         #expect(!setup.memoryLocked)
     }
+
+    @Test(
+        "with two CPUs or more, the loop takes the highest to itself and another thread keeps off it, as the kernel reports",
+        .enabled(if: RealTimeSetup.loopCPU != nil, "one CPU: nothing to pin"))
+    func loopGetsACPUToItself() throws {
+        let cpu = try #require(RealTimeSetup.loopCPU)
+        let seen = Mutex<(String, String)?>(nil)
+        let loop = Thread {
+            let setup = RealTimeSetup.apply(priority: 10, lockMemory: false, holdLatency: false, cpu: cpu)
+            let loopCPUs = Self.allowedCPUs()
+            let other = Thread {
+                RealTimeSetup.keepOff(cpu)
+                let otherCPUs = Self.allowedCPUs()
+                seen.withLock { $0 = (loopCPUs + (setup.cpu == cpu ? "" : " (not pinned)"), otherCPUs) }
+            }
+            other.start()
+        }
+        loop.start()
+        var result: (String, String)?
+        eventually("both threads reported") { result = seen.withLock { $0 }; return result != nil }
+        let (loopCPUs, otherCPUs) = try #require(result)
+        #expect(loopCPUs == "\(cpu)", "the loop may run on \(loopCPUs)")
+        #expect(!otherCPUs.isEmpty && !otherCPUs.split(separator: ",").contains { $0 == "\(cpu)" || $0.hasSuffix("-\(cpu)") },
+            "another thread may run on \(otherCPUs)")
+    }
+
+    /// The kernel's `Cpus_allowed_list` for the calling thread, e.g. "1" or "0-2".
+    static func allowedCPUs() -> String {
+        let status = (try? String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+            .map { $0.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces) } ?? ""
+    }
 }

@@ -30,4 +30,13 @@ int cposix_group_list(const char *user, unsigned int group, unsigned int *groups
  * infusionctl, the test rigs and the benchmark client. */
 int cposix_connect_unix(const char *path);
 
+/* The highest-numbered CPU the process may run on (its main thread's mask), and how many it may
+ * run on (sched_getaffinity; cpu_set_t's macros are not visible to Swift). 0 on success, an
+ * errno otherwise. */
+int cposix_allowed_cpus(int *highest, int *count);
+
+/* Restricts the calling thread to `cpu` alone (only_that != 0) or to every CPU the process may
+ * use except `cpu` (only_that == 0), whatever thread created it. 0 on success, an errno otherwise. */
+int cposix_pin_thread(int cpu, int only_that);
+
 #endif

@@ -65,8 +65,9 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
 
     /// Runs until `gauges.stopRequested`; then disables the motor and returns. `realTime` is
     /// applied to this thread first and its report handed to `log` (before the first tick).
-    public func run(realTime: Bool, log: (String) -> Void) {
-        let setup = realTime ? RealTimeSetup.apply(priority: 80, lockMemory: true, holdLatency: true) : nil
+    /// `cpu`: the CPU the loop is to have to itself (the daemon keeps its other threads off it).
+    public func run(realTime: Bool, cpu: Int32? = nil, log: (String) -> Void) {
+        let setup = realTime ? RealTimeSetup.apply(priority: 80, lockMemory: true, holdLatency: true, cpu: cpu) : nil
         if let setup { log(setup.description) }
         defer { if let fd = setup?.latencyDescriptor { close(fd) } }
         var deadline = MonotonicClock.now().nanoseconds
