@@ -11,8 +11,10 @@ public final class LoopTiming: @unchecked Sendable {
     public private(set) var periods: Int64 = 0
     public private(set) var minimumLateness: Int64 = .max
     public private(set) var maximumLateness: Int64 = 0
-    /// The longest a period's own work took (serve the mailbox, sample, tick, apply, publish).
+    /// The longest a period's own work took (sample, tick, apply, publish) when it served no
+    /// request, and when it did (a command or the journal's progress request, which allocate).
     public private(set) var longestWork: Int64 = 0
+    public private(set) var longestWorkServing: Int64 = 0
 
     public init() {
         counts = .allocate(capacity: Self.buckets + 1)
@@ -22,13 +24,17 @@ public final class LoopTiming: @unchecked Sendable {
     deinit { counts.deallocate() }
 
     /// One period: woke `lateness` ns after its deadline, then worked for `work` ns.
-    public func record(lateness: Int64, work: Int64) {
+    public func record(lateness: Int64, work: Int64, servedRequests: Bool = false) {
         let late = max(0, lateness)
         counts[min(Int(late / 1_000), Self.buckets)] += 1
         periods += 1
         if late < minimumLateness { minimumLateness = late }
         if late > maximumLateness { maximumLateness = late }
-        if work > longestWork { longestWork = work }
+        if servedRequests {
+            if work > longestWorkServing { longestWorkServing = work }
+        } else if work > longestWork {
+            longestWork = work
+        }
     }
 
     /// The lateness (µs, the bucket's upper edge) below which `fraction` of the periods woke.
@@ -48,6 +54,6 @@ public final class LoopTiming: @unchecked Sendable {
         guard periods > 0 else { return "loop timing: no periods" }
         return "loop timing over \(periods) periods: lateness min \(minimumLateness / 1_000) µs, median \(latenessPercentile(0.5)) µs, "
             + "p99 \(latenessPercentile(0.99)) µs, p99.9 \(latenessPercentile(0.999)) µs, max \(maximumLateness / 1_000) µs; "
-            + "longest period's work \(longestWork / 1_000) µs"
+            + "longest period's work \(longestWork / 1_000) µs, \(longestWorkServing / 1_000) µs serving requests"
     }
 }

@@ -83,9 +83,9 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
             if monotonic - deadline > 20 * period { deadline = monotonic }
             heartbeat.beat()
             let now = clock.control(atMonotonic: monotonic)
-            _ = mailbox.serve { handle($0, at: now) }
+            let served = mailbox.serve { handle($0, at: now) } ?? 0
             self.period(at: now)
-            timing.record(lateness: lateness, work: MonotonicClock.now().nanoseconds - monotonic)
+            timing.record(lateness: lateness, work: MonotonicClock.now().nanoseconds - monotonic, servedRequests: served > 0)
         }
         let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
         device.apply(.safe, at: now, interval: .zero)
