@@ -14,7 +14,7 @@ DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/infusiond
 COMPLETIONS := $(DESTDIR)/usr/share/bash-completion/completions $(DESTDIR)/usr/share/zsh/vendor-completions $(DESTDIR)/usr/share/fish/vendor_completions.d
 RELEASE := .build/release
 
-.PHONY: all build install check-systemd demo test bench
+.PHONY: all build install check-systemd demo test bench soak
 
 all: build
 
@@ -55,3 +55,11 @@ test:
 
 bench:
 	scripts/bench
+	scripts/bench-daemon
+	scripts/bench-loop
+
+# The long torture runs (issue 6): 100 kill -9s on the NE-1000 path (CI runs 8).
+soak:
+	scripts/install-dependencies
+	swift build --build-tests -c release
+	INFUSIOND_TORTURE_KILLS=100 swift test -c release --skip-build --filter ne1000CrashTorture

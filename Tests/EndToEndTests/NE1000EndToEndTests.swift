@@ -11,11 +11,7 @@ struct NE1000EndToEndTests {
     @Test("the daemon drives an NE-1000: it infuses at the programmed rate; after kill -9 the pump stops by its safe mode and the restart's ledger covers it")
     func ne1000InfusionKillAndRestart() throws {
         let pump = try PumpsimServer()
-        let hardware = "kind = \"ne1000\"\nport = \"\(pump.portName)\"\nsafe_mode_timeout = \"2 s\""
-        let rig = try DaemonRig(hardware: hardware, preload: PumpsimServer.modemShim)
-        try rig.start()
-        try rig.program(duration: "4 h")
-        #expect(rig.ctl("start").status == 0)
+        let rig = try DaemonRig.infusing(on: pump)
         try rig.waitUntil("the pump infuses", within: 20) { try pump.prompt == "I" && pump.dispensedMillilitres > 0.002 }
         let running = try rig.status()
         #expect(running.state == "running")
@@ -38,5 +34,18 @@ struct NE1000EndToEndTests {
         #expect(ledger <= truthMl * concentration + marginMg + 0.01, "ledger \(ledger) mg, pump \(truthMl * concentration) mg")
         #expect(try pump.prompt != "I", "the restart does not start the pump")
         #expect(rig.stop(signal: SIGTERM) == 0)
+    }
+}
+
+extension DaemonRig {
+    /// infusiond on `pump` (safe mode 2 s), started, with the 4-hour ketamine program running.
+    static func infusing(on pump: PumpsimServer) throws -> DaemonRig {
+        let hardware = "kind = \"ne1000\"\nport = \"\(pump.portName)\"\nsafe_mode_timeout = \"2 s\""
+        let rig = try DaemonRig(hardware: hardware, preload: PumpsimServer.modemShim)
+        try rig.start()
+        try rig.program(duration: "4 h")
+        let started = rig.ctl("start")
+        guard started.status == 0 else { throw RigError("start failed (\(started.status)): \(started.error)") }
+        return rig
     }
 }

@@ -68,6 +68,14 @@ extension PumpsimServer {
     /// "S" stopped, "I" infusing, "P" paused.
     public var prompt: String { get throws { try status()["prompt"] as? String ?? "?" } }
 
+    /// Infused since pumpsim started, across every host's `CLD`, mL.
+    public var infusedSinceStartMillilitres: Double {
+        get throws {
+            guard let value = try status()["infused_since_start_ml"] as? Double else { throw PumpsimServerFailure("status without infused_since_start_ml") }
+            return value
+        }
+    }
+
     /// What the pump's plunger has pushed since its last `CLD`, mL: the truth the ledger must cover.
     public var dispensedMillilitres: Double {
         get throws {

@@ -24,6 +24,9 @@ struct NE1000Drive: Sendable {
     /// Signed steps since the counters were last cleared, per direction.
     private(set) var infusedSteps: Int64 = 0
     private(set) var withdrawnSteps: Int64 = 0
+    /// Everything infused since the pump was switched on, mL, whatever `CLD` cleared: the truth a
+    /// ledger kept across host restarts is compared with.
+    private(set) var infusedSinceStart = 0.0
     private var encoderOrigin: Int64 = 0
     private var motorOrigin: Int64 = 0
     private var lastAdvance: ControlInstant
@@ -81,7 +84,12 @@ struct NE1000Drive: Sendable {
             if !planner.reachedTarget {
                 steps = planner.due(at: next, limit: Int64(pump.mechanics.maximumStepsPerSecond))
                 planner.commit(steps)
-                if direction == .infuse { infusedSteps += steps } else { withdrawnSteps += steps }
+                if direction == .infuse {
+                    infusedSteps += steps
+                    infusedSinceStart += Double(steps) / stepsPerMillilitre
+                } else {
+                    withdrawnSteps += steps
+                }
             }
             let signed = direction == .infuse ? steps : -steps
             let actuation = Actuation(

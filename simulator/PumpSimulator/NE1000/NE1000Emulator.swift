@@ -67,6 +67,8 @@ public struct NE1000Emulator: Sendable {
 
     public var isPumping: Bool { prompt == .infusing || prompt == .withdrawing || prompt == .purging }
     public func dispensed(_ direction: NE1000Direction) -> Millilitres { Millilitres(drive.dispensed(direction)) }
+    /// Infused since switch-on, across every `CLD`.
+    public var infusedSinceStart: Millilitres { Millilitres(drive.infusedSinceStart) }
 
     // MARK: - Time
 

@@ -195,6 +195,7 @@ public final class NE1000Server {
             address: emulator.address, prompt: String(emulator.prompt.rawValue), diameterMillimetres: emulator.diameter,
             rate: emulator.rate, rateUnits: emulator.rateUnits.rawValue, safeModeTimeoutSeconds: emulator.safeModeTimeout,
             dispensedInfusedMillilitres: emulator.dispensed(.infuse).value,
+            infusedSinceStartMillilitres: emulator.infusedSinceStart.value,
             deliveredToPatientMillilitres: emulator.pump.deliveredToPatient.value,
             pressureMillimetresOfMercury: emulator.pump.line.pressure,
             alarms: emulator.alarmLog.map {

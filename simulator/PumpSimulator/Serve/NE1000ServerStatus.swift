@@ -9,6 +9,8 @@ public struct NE1000ServerStatus: Codable, Hashable, Sendable {
     public var rateUnits: String
     public var safeModeTimeoutSeconds: Int
     public var dispensedInfusedMillilitres: Double
+    /// Infused since pumpsim started, across every `CLD`: what several hosts' runs pushed in all.
+    public var infusedSinceStartMillilitres: Double
     public var deliveredToPatientMillilitres: Double
     public var pressureMillimetresOfMercury: Double
     /// Each alarm the pump raised, with the seconds since the server started.
@@ -29,6 +31,7 @@ public struct NE1000ServerStatus: Codable, Hashable, Sendable {
         case rateUnits = "rate_units"
         case safeModeTimeoutSeconds = "safe_mode_timeout_s"
         case dispensedInfusedMillilitres = "dispensed_infused_ml"
+        case infusedSinceStartMillilitres = "infused_since_start_ml"
         case deliveredToPatientMillilitres = "delivered_to_patient_ml"
         case pressureMillimetresOfMercury = "pressure_mmhg"
         case requestsAnswered = "requests_answered"
