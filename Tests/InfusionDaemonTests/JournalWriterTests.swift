@@ -2,6 +2,7 @@ import Foundation
 import InfusionCore
 import InfusionDaemon
 import Journal
+import Synchronization
 import Testing
 
 /// The journal thread's side of the write-ahead, one cycle at a time against a real journal.
@@ -41,5 +42,35 @@ struct JournalWriterTests {
         let totals = try journal.restore(into: &ledger, program: 2)
         #expect(totals.program.value >= 400_000, "program 2 restored as \(totals.program.value) pg of the 400 000 it commanded")
         #expect(totals.lifetime.value >= ahead, "the surplus stays in the ledger: over-counted, never dropped")
+    }
+
+    @Test("a start is saved as infusing before any drug is committed ahead for it, however soon after the last save")
+    func progressIsDurableBeforeTheLedgerMovesForIt() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path)
+        let gauges = LoopGauges()
+        let current = Mutex(SavedProgress.empty)
+        let writer = JournalWriter(
+            journal: journal, gauges: gauges, events: LoopEventRing(capacity: 8), scale: 1, progress: { current.withLock { $0 } },
+            log: { _ in })
+        writer.cycle()  // the periodic save: nothing infusing yet
+
+        // Within the same second a program starts: the loop's change count moves and its flow appears.
+        current.withLock {
+            $0.syringe = "BD Plastipak 50 mL"
+            $0.programNumber = 1
+            $0.programStarted = true
+            $0.wasInfusing = true
+            $0.state = "running"
+        }
+        gauges.changes.add(1, ordering: .releasing)
+        gauges.programNumber.store(1, ordering: .releasing)
+        gauges.flowPicogramsPerSecond.store(1_000_000, ordering: .releasing)
+        writer.cycle()
+        #expect(gauges.durable.load(ordering: .acquiring) > 0, "the ledger was written ahead")
+        let saved = try #require(try journal.savedState())
+        let progress = try JSONDecoder().decode(SavedProgress.self, from: Data(saved.utf8))
+        #expect(progress.wasInfusing && progress.syringe == "BD Plastipak 50 mL", "drug committed ahead under an unsaved start: \(saved)")
     }
 }

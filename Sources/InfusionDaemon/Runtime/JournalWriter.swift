@@ -27,6 +27,8 @@ public final class JournalWriter: @unchecked Sendable {
     private var durableProgram: Int64
     private var lastSaved: SavedProgress?
     private var lastSaveNanoseconds: Int64 = 0
+    /// The loop's change count when progress was last saved.
+    private var savedAtChange: Int64 = -1
     /// Shared with the server's thread, which records commands through ``recordCommand``.
     private let failing = Atomic<Bool>(false)
 
@@ -55,8 +57,22 @@ public final class JournalWriter: @unchecked Sendable {
         flush()
     }
 
-    /// One pass: the write-ahead first (delivery waits on it), then events, then progress.
+    /// One pass: progress if a command or the state changed it, then the write-ahead (delivery
+    /// waits on it), then events, then the periodic progress.
+    ///
+    /// Progress comes first so that no drug moves under a program, syringe or "infusing" the
+    /// journal does not hold yet: the loop cannot step past the durable ledger, and the ledger is
+    /// written only after the progress that explains it. Found by the crash torture: a kill in
+    /// the first second of an infusion restarted as `no_syringe`, with no alarm, though the pump
+    /// had delivered.
     public func cycle() {
+        let changes = gauges.changes.load(ordering: .acquiring)
+        if changes != savedAtChange {
+            attempt("saving progress") { () throws(JournalError) in
+                try saveProgress(force: false)
+                savedAtChange = changes
+            }
+        }
         attempt("writing the ledger ahead") { () throws(JournalError) in try commitAhead() }
         attempt("appending the loop's events") { () throws(JournalError) in try drainEvents() }
         let now = MonotonicClock.now().nanoseconds
