@@ -93,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ControlProtocol", "InfusionTestSupport", "CPosixShims"],
+            dependencies: ["ControlProtocol", "InfusionTestSupport", "CPosixShims", "InfusionCore", "SerialPump"],
             swiftSettings: strictSettings
         ),
         .testTarget(

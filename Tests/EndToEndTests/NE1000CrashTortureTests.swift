@@ -1,7 +1,9 @@
 import ControlProtocol
 import Foundation
 import Glibc
+import InfusionCore
 import InfusionTestSupport
+import SerialPump
 import Testing
 
 /// Issue 6's crash torture on the NE-1000 path: infusiond killed with SIGKILL at random instants
@@ -21,9 +23,13 @@ struct NE1000CrashTortureTests {
         let rig = try DaemonRig.infusing(on: pump)
         let concentration = 10.0
         let rate = 2.45  // mL/h: 0.35 mg/kg/h × 70 kg at 10 mg/mL
-        // The write-ahead margin of one crash: the safe-mode timeout plus a second, and one
-        // commitment interval, of flow; the ledger may run ahead of the truth by this per kill.
-        let marginPerKill = rate / 3_600 * (2 + 1 + 0.1) * concentration
+        // What the ledger may hold beyond the pump's truth after one crash: the write-ahead margin
+        // (the safe-mode timeout plus a second, and one commitment interval, of flow), plus the
+        // pump's lag behind the loop's count: the loop counts from `resume`, the pump runs from
+        // its `RUN`, seven round trips later. The lag is bounded by the cross-check's command
+        // latency allowance and one poll (the 100-kill soak measured 0.51 s at worst).
+        let latency = DeliveryCrossCheck.latencyAllowance.seconds.value + SerialPumpSettings().pollInterval.seconds.value
+        let marginPerKill = rate / 3_600 * (2 + 1 + 0.1 + latency) * concentration
         var previousSurplus = 0.0
         var worstSurplus = 0.0
         var worstShortfall = Double.infinity
@@ -75,3 +81,4 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
