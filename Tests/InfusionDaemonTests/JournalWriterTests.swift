@@ -10,10 +10,9 @@ import Testing
 struct JournalWriterTests {
     @Test("drug committed ahead for one program never covers the next: a restart restores the new program's total in full")
     func surplusDoesNotCrossPrograms() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let journal = try Journal(path: path)
-        let gauges = LoopGauges()
+        let rig = try WriterRig()
+        defer { rig.remove() }
+        let (journal, gauges) = (rig.journal, rig.gauges)
         let writer = JournalWriter(journal: journal, gauges: gauges, events: LoopEventRing(capacity: 8), scale: 1, progress: { nil }, log: { _ in })
 
         // Program 1 runs at 1 µg/s: the writer commits 1.1 s of it ahead.
@@ -46,10 +45,9 @@ struct JournalWriterTests {
 
     @Test("a start is saved as infusing before any drug is committed ahead for it, however soon after the last save")
     func progressIsDurableBeforeTheLedgerMovesForIt() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let journal = try Journal(path: path)
-        let gauges = LoopGauges()
+        let rig = try WriterRig()
+        defer { rig.remove() }
+        let (journal, gauges) = (rig.journal, rig.gauges)
         let current = Mutex(SavedProgress.empty)
         let writer = JournalWriter(
             journal: journal, gauges: gauges, events: LoopEventRing(capacity: 8), scale: 1, progress: { current.withLock { $0 } },
@@ -73,4 +71,34 @@ struct JournalWriterTests {
         let progress = try JSONDecoder().decode(SavedProgress.self, from: Data(saved.utf8))
         #expect(progress.wasInfusing && progress.syringe == "BD Plastipak 50 mL", "drug committed ahead under an unsaved start: \(saved)")
     }
+
+    @Test("a change the loop has not reported its progress for gets no drug committed ahead, until it does")
+    func noLedgerAheadWithoutTheProgress() throws {
+        let rig = try WriterRig()
+        defer { rig.remove() }
+        let (journal, gauges) = (rig.journal, rig.gauges)
+        let answering = Atomic<Bool>(false)
+        let writer = JournalWriter(
+            journal: journal, gauges: gauges, events: LoopEventRing(capacity: 8), scale: 1,
+            progress: { answering.load(ordering: .acquiring) ? SavedProgress.empty : nil }, log: { _ in })
+        gauges.changes.add(1, ordering: .releasing)
+        gauges.programNumber.store(1, ordering: .releasing)
+        gauges.flowPicogramsPerSecond.store(1_000_000, ordering: .releasing)
+        writer.cycle()
+        #expect(gauges.durable.load(ordering: .acquiring) == 0, "drug committed ahead for a change whose progress is not saved")
+        answering.store(true, ordering: .releasing)
+        writer.cycle()
+        #expect(gauges.durable.load(ordering: .acquiring) >= 1_100_000)
+    }
+}
+
+/// A real journal in a temporary file, and the loop's gauges, for one writer.
+struct WriterRig {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
+    let journal: Journal
+    let gauges = LoopGauges()
+
+    init() throws { journal = try Journal(path: path) }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -25,11 +25,13 @@ public struct ControllerSettings: Hashable, Sendable {
     public var encoderToleranceSteps: Int64
     /// GIP 3.x call-back: a pump left paused this long calls for attention.
     public var pausedCallBack: ControlDuration
-    /// Priming speed, capped by the drive's maximum for the syringe: 1 mL in 12 s.
+    /// Priming speed, capped by the drive's maximum for the syringe: 1 mL in 12 s. A design
+    /// choice, not from a standard: fast enough to fill a line while the technician watches,
+    /// slow enough that a line already on a patient gets no more than a prime's volume.
     public var primeRate = MillilitresPerHour(300)
-    /// The most one `prime` may move: a 150 cm standard extension set holds about 3 mL, a
-    /// microbore one under 1 mL. More than this is refused rather than pushed into a line that
-    /// may already be on a patient.
+    /// The most one `prime` may move. A design choice, not from a standard or a line's data
+    /// sheet: check it against the extension sets the clinic uses. More than this is refused
+    /// rather than pushed into a line that may already be on a patient.
     public var primeVolumeLimit = Millilitres(5)
 
     public init(

@@ -93,8 +93,9 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         gauges.finished.store(true, ordering: .releasing)
     }
 
-    /// One control period. No allocation, lock, log or I/O (the device's own `apply` is the
-    /// hardware write the period exists for).
+    /// One control period. No allocation, log or I/O (the device's own `apply` is the hardware
+    /// write the period exists for), and no lock it could wait on: the status board is written
+    /// with a try-lock, skipped for a period when a reader holds it.
     public func period(at now: ControlInstant) {
         var sensors = device.sample(at: now)
         let journalHealthy = gauges.journalHealthy.load(ordering: .acquiring) && !ringOverflowed

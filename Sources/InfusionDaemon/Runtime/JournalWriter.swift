@@ -27,8 +27,9 @@ public final class JournalWriter: @unchecked Sendable {
     private var durableProgram: Int64
     private var lastSaved: SavedProgress?
     private var lastSaveNanoseconds: Int64 = 0
-    /// The loop's change count when progress was last saved.
-    private var savedAtChange: Int64 = -1
+    /// The loop's change count when progress was last saved. At start it is the count the loop
+    /// began with: the journal already holds the progress the loop was restored from.
+    private var savedAtChange: Int64
     /// Shared with the server's thread, which records commands through ``recordCommand``.
     private let failing = Atomic<Bool>(false)
 
@@ -45,6 +46,7 @@ public final class JournalWriter: @unchecked Sendable {
         self.log = log
         durable = gauges.durable.load(ordering: .acquiring)
         durableProgram = gauges.programNumber.load(ordering: .acquiring)
+        savedAtChange = gauges.changes.load(ordering: .acquiring)
     }
 
     /// Runs until the loop has finished, then flushes once more.
@@ -69,23 +71,26 @@ public final class JournalWriter: @unchecked Sendable {
         let changes = gauges.changes.load(ordering: .acquiring)
         if changes != savedAtChange {
             attempt("saving progress") { () throws(JournalError) in
-                try saveProgress(force: false)
-                savedAtChange = changes
+                if try saveProgress(force: false) { savedAtChange = changes }
             }
         }
-        attempt("writing the ledger ahead") { () throws(JournalError) in try commitAhead() }
+        // A change whose progress is not durable (the loop did not answer, or the write failed)
+        // gets no drug committed ahead: the loop holds, and a hold that lasts is journal_failure.
+        if savedAtChange == changes {
+            attempt("writing the ledger ahead") { () throws(JournalError) in try commitAhead() }
+        }
         attempt("appending the loop's events") { () throws(JournalError) in try drainEvents() }
         let now = MonotonicClock.now().nanoseconds
         if now - lastSaveNanoseconds >= 1_000_000_000 {
             lastSaveNanoseconds = now
-            attempt("saving progress") { () throws(JournalError) in try saveProgress(force: false) }
+            attempt("saving progress") { () throws(JournalError) in _ = try saveProgress(force: false) }
         }
     }
 
     /// The last pass at shutdown: events and progress, whatever changed.
     public func flush() {
         attempt("appending the loop's events") { () throws(JournalError) in try drainEvents() }
-        attempt("saving progress") { () throws(JournalError) in try saveProgress(force: true) }
+        attempt("saving progress") { () throws(JournalError) in _ = try saveProgress(force: true) }
     }
 
     private func commitAhead() throws(JournalError) {
@@ -112,8 +117,9 @@ public final class JournalWriter: @unchecked Sendable {
         for event in pending { _ = try journal.append(journalEvent(for: event)) }
     }
 
-    private func saveProgress(force: Bool) throws(JournalError) {
-        guard let saved = progress() else { return }
+    /// Saves the loop's progress if it changed; false when the loop did not answer.
+    private func saveProgress(force: Bool) throws(JournalError) -> Bool {
+        guard let saved = progress() else { return false }
         let control = gauges.controlNanoseconds.load(ordering: .relaxed)
         if force || saved != lastSaved {
             let body = String(decoding: (try? JSONEncoder().encode(saved)) ?? Data(), as: UTF8.self)
@@ -121,6 +127,7 @@ public final class JournalWriter: @unchecked Sendable {
             lastSaved = saved
         }
         try journal.saveControlTime(control)
+        return true
     }
 
     /// Records a command from the socket, with who sent it and what came of it (DESIGN.md rule 8).
