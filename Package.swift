@@ -253,6 +253,7 @@ if Context.environment["INFUSIOND_BENCHMARKS"] == "1" {
                 "PumpHardware",
                 "GPIOPump",
                 "PumpSimulator",
+                "SerialPump",
             ],
             path: "Benchmarks/InfusionBenchmarks",
             swiftSettings: strictSettings,

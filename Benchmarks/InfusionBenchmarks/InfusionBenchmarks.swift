@@ -15,7 +15,7 @@ private func text(_ path: String) -> String {
 
 /// Loads a BD 50 mL syringe and starts the CRPS program: ketamine 0.35 mg/kg/h, 70 kg, 2 mg/mL
 /// (12.25 mL/h), for 4 hours.
-private func startCRPSProgram(_ controller: inout InfusionController, at now: ControlInstant) throws {
+func startCRPSProgram(_ controller: inout InfusionController, at now: ControlInstant) throws {
     let library = try DrugLibraryParser.parse(text("config/drug-library.toml"))
     let syringe = try SyringeTable(toml: text("hardware/syringes.toml")).syringe(named: "BD Plastipak 50 mL")
     _ = controller.handle(.loadSyringe(syringe, fill: Millilitres(50)), at: now)
@@ -79,6 +79,27 @@ private struct RunningGPIOPump {
     }
 }
 
+/// One control period of a backend, as the daemon's loop runs it.
+protocol RunningPeriod {
+    var controller: InfusionController { get }
+    mutating func period()
+}
+
+extension RunningGPIOPump: RunningPeriod {}
+extension RunningNE1000: RunningPeriod {}
+
+/// A backend's period, 1 000 per iteration, failing on any allocation (TICK-001) and if the
+/// program stopped, since a stopped program's period is not the one being measured.
+private func periodBenchmark<Running: RunningPeriod>(_ name: String, _ make: @escaping @Sendable () throws -> Running) {
+    Benchmark(name, configuration: .init(scalingFactor: .kilo, thresholds: [.mallocCountTotal: .init(absolute: [.p100: 0])])) { benchmark in
+        var running = try make()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { running.period() }
+        blackHole(running.controller.state)
+        precondition(running.controller.state == .running, "the \(name) program stopped: \(running.controller.state)")
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
@@ -97,17 +118,11 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // TICK-001 on the GPIO path: the backend's sampling and line writes allocate nothing either.
-    // 1 000 periods per iteration; the HX711's and STEP's busy-waits are not in these figures.
-    Benchmark(
-        "GPIO period (sample, tick, apply; loop-back lines)",
-        configuration: .init(scalingFactor: .kilo, thresholds: [.mallocCountTotal: .init(absolute: [.p100: 0])])
-    ) { benchmark in
-        var running = try RunningGPIOPump()
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { running.period() }
-        blackHole(running.controller.state)
-        precondition(running.controller.state == .running, "the GPIO benchmark program stopped: \(running.controller.state)")
-    }
+    // The HX711's and STEP's busy-waits are not in these figures.
+    periodBenchmark("GPIO period (sample, tick, apply; loop-back lines)") { try RunningGPIOPump() }
+    // TICK-001 on the NE-1000 path: sampling the driver's mailbox, the cross-check against the
+    // pump's count and posting the target allocate nothing.
+    periodBenchmark("NE-1000 period (mailbox, tick, cross-check, target)") { try RunningNE1000() }
 
     Benchmark("Simulated tick (controller + pump physics)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         let library = try DrugLibraryParser.parse(text("config/drug-library.toml"))

@@ -9,16 +9,16 @@ import Synchronization
 /// The loop never waits on it: ``SerialPumpDevice`` only tries the mailbox's lock and keeps its
 /// previous values when the driver holds it (DESIGN.md section 3: fixed buffers between threads).
 public final class SerialPumpDriver: Sendable {
-    struct Mailbox {
-        var target = PumpTarget.stopped
-        var commanded: Int64 = 0
-        var report: SmartPumpReport?
-        var linkHealthy = false
+    package struct Mailbox {
+        package var target = PumpTarget.stopped
+        package var commanded: Int64 = 0
+        package var report: SmartPumpReport?
+        package var linkHealthy = false
         var stopping = false
         var finished = false
     }
 
-    let mailbox = Mutex(Mailbox())
+    package let mailbox = Mutex(Mailbox())
     public let portName: String
     public let settings: SerialPumpSettings
     private let log: @Sendable (SerialPumpEvent) -> Void
@@ -32,6 +32,15 @@ public final class SerialPumpDriver: Sendable {
         let thread = Thread { [self] in self.serve(link) }
         thread.name = "ne1000-driver"
         thread.start()
+    }
+
+    /// A driver with no port and no thread: only the mailbox the loop's side meets. The tick
+    /// benchmark plays the driver's part through it, so the NE-1000 period is measured without
+    /// a serial line (whose round trip is the line's, benchmarked apart).
+    package init(mailboxOnly settings: SerialPumpSettings) {
+        self.portName = "(none)"
+        self.settings = settings
+        self.log = { _ in }
     }
 
     /// Tells the driver thread to stop the pump now, whatever the loop last asked: the supervisor's
