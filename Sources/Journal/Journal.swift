@@ -45,10 +45,12 @@ public final class Journal: Sendable {
 
     // MARK: - Events
 
-    /// Appends an event to the chain; answers its id.
+    /// Appends an event to the chain; answers its id. Its text is stored with control characters
+    /// escaped (``JournalEvent/escapingControlCharacters()``), and the hash is of what is stored.
     @discardableResult
-    public func append(_ event: JournalEvent) throws(JournalError) -> Int64 {
-        try write("appending \(event.type)") { db in
+    public func append(_ unescaped: JournalEvent) throws(JournalError) -> Int64 {
+        let event = unescaped.escapingControlCharacters()
+        return try write("appending \(event.type)") { db in
             let previous = try String.fetchOne(db, sql: "SELECT hash FROM event ORDER BY id DESC LIMIT 1") ?? Self.anchor(db)
             try db.execute(
                 sql: """

@@ -30,6 +30,32 @@ public struct JournalEvent: Hashable, Sendable {
         self.details = details
     }
 
+    /// This event with every control character in its text written as `\u{…}`. A client's own
+    /// words reach the log (an unknown command is logged by name): a NUL would come back cut
+    /// short from SQLite's text and fail the chain, and U+001F, the hash's field separator, would
+    /// let one field's text pass for two.
+    func escapingControlCharacters() -> JournalEvent {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.generalCategory == .control }
+        func escaped(_ text: String) -> String {
+            guard text.unicodeScalars.contains(where: isControl) else { return text }
+            var result = ""
+            for scalar in text.unicodeScalars {
+                if isControl(scalar) {
+                    result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+            return result
+        }
+        var copy = self
+        copy.wallTime = escaped(wallTime)
+        copy.role = role.map(escaped)
+        copy.type = escaped(type)
+        copy.details = escaped(details)
+        return copy
+    }
+
     /// The hash that chains this event to `previous`: SHA-256 over the previous hash and every
     /// field, separated by U+001F so no field can run into the next.
     func chainHash(after previous: String) -> String {

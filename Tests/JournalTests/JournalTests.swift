@@ -41,6 +41,19 @@ struct JournalTests {
         #expect(missing?.message.contains("12") == true)
     }
 
+    /// A client's words reach the log (an unknown command is logged with its name), so a NUL, which
+    /// SQLite's text reads cut short, or the hash's own field separator must not break the chain.
+    @Test("control characters in an event are stored escaped: the chain verifies and no field can imitate the separator")
+    func controlCharactersAreEscaped() throws {
+        let journal = try Journal(path: path)
+        try journal.append(event("command", at: 1, details: "unknown command \"\u{0}stop\""))
+        try journal.append(event("command\u{1F}x", at: 2, details: "a\u{1F}b\u{7F}\r\n\tc é"))
+        #expect(try journal.verify() == 2)
+        let stored = try journal.newestEvents(limit: 2)
+        #expect(stored.map(\.event.details) == ["unknown command \"\\u{0}stop\"", "a\\u{1F}b\\u{7F}\\u{D}\\u{A}\\u{9}c é"])
+        #expect(stored[1].event.type == "command\\u{1F}x")
+    }
+
     @Test("the newest events come back oldest first, without the rest")
     func newestEventsAreTheTail() throws {
         let journal = try Journal(path: path)
