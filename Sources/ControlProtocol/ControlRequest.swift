@@ -25,6 +25,9 @@ public struct ControlRequest: Hashable, Sendable {
         guard let fields = try? JSONDecoder().decode([String: JSONScalar].self, from: Data(line)) else {
             return .failure(RequestFailure(id: nil, error: ControlError(.malformed, "a request is one JSON object on one line")))
         }
+        if let repeated = RepeatedKeyScan.firstRepeated(in: line) {
+            return .failure(RequestFailure(id: nil, error: ControlError(.malformed, "\(repeated.debugDescription) is given twice; a request names each field once")))
+        }
         var reader = FieldReader(fields)
         let id = try? reader.optionalString("id")
         do {

@@ -62,6 +62,36 @@ struct ControlRequestTests {
         #expect(try #require(failure(String(decoding: line, as: UTF8.self))).error.code == .tooLong)
     }
 
+    @Test(
+        "a field given twice is refused, whatever its spelling, since parsers differ on which one counts",
+        arguments: [
+            #"{"v":1,"command":"status","command":"stop"}"#, #"{"v":1,"command":"stop","v":1}"#,
+            #"{"v":1,"command":"status","\u0063ommand":"stop"}"#, #"{"id":"a","v":1,"id":"b","command":"stop"}"#,
+        ])
+    func repeatedFieldIsRefused(line: String) throws {
+        let refused = try #require(failure(line))
+        #expect(refused.error.code == .malformed && refused.error.message.contains("twice"), "\(refused.error)")
+    }
+
+    @Test("names that only look repeated, inside strings or nested values, are not")
+    func nestedNamesAreNotRepeats() throws {
+        let request = try ControlRequest.decode(Data(#"{"v":1,"id":"\"command\":1,","command":"status"}"#.utf8)).get()
+        #expect(request.command == .status && request.id == "\"command\":1,")
+    }
+
+    /// A parser that recurses per level would run off the socket thread's stack on a line that is
+    /// all brackets; the longest line the framer passes is the deepest nesting a client can send.
+    @Test("JSON nested as deep as a line allows is refused as malformed, never a trap", arguments: ["[", "{\"a\":"])
+    func deepNestingIsRefused(opening: String) throws {
+        let depth = ControlRequest.maximumLineBytes / opening.utf8.count - 40
+        let bare = String(repeating: opening, count: depth)
+        #expect(try #require(failure(bare)).error.code == .malformed)
+        let inArgument = #"{"v":1,"command":"status","x":"# + bare
+        #expect(try #require(failure(inArgument)).error.code == .malformed)
+        let closed = #"{"v":1,"command":"status","x":"# + String(repeating: "[", count: 30_000) + String(repeating: "]", count: 30_000) + "}"
+        #expect(try #require(failure(closed)).error.code == .malformed)
+    }
+
     @Test("any bytes at all decode to a request or a refusal, never a trap")
     func anyBytesAreSafe() async {
         await propertyCheck(count: 500, input: Gen.int(in: 0...255).array(of: 0...200)) { values in
