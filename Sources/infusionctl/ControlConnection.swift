@@ -18,11 +18,16 @@ struct ControlConnection {
         descriptor = fd
     }
 
+    /// A daemon that turns a connection away (over its cap) writes why and closes at once, so the
+    /// request can meet a closed socket. That is not the answer: the reason is already waiting to
+    /// be read, and the caller's next `readLine` reports it.
     func send(_ request: ControlRequest) throws(ClientFailure) {
         let bytes = [UInt8](request.encoded())
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written < 0, errno == EINTR { continue }
+            if written < 0, errno == EPIPE || errno == ECONNRESET { return }
             guard written > 0 else { throw ClientFailure(5, "infusiond closed the connection: \(String(cString: strerror(errno)))") }
             offset += written
         }
