@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "infusiond", targets: ["infusiond"]),
         .executable(name: "infusionctl", targets: ["infusionctl"]),
         .library(name: "PtyModemShim", type: .dynamic, targets: ["PtyModemShim"]),
+        .library(name: "JournalIOFaultShim", type: .dynamic, targets: ["JournalIOFaultShim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -150,6 +151,9 @@ let package = Package(
         // The serial path's test rig: a test-only LD_PRELOAD library that lets libserialport open
         // a pty (docs/testing.md), and a harness that runs the core through the real driver.
         .target(name: "PtyModemShim", path: "Tests/PtyModemShim"),
+        // The storage-fault test's disk: a test-only LD_PRELOAD library that fails the journal
+        // directory's writes and syncs with EIO while a trigger file exists.
+        .target(name: "JournalIOFaultShim", path: "Tests/JournalIOFaultShim"),
         .executableTarget(
             name: "serialpump-harness",
             dependencies: ["SerialPump", "InfusionCore", "PumpHardware"],

@@ -15,17 +15,20 @@ final class DaemonRig {
     private(set) var daemon: Process?
     private(set) var daemonOutput = Pipe()
 
-    /// Libraries the daemon runs with preloaded (the pty modem shim for the NE-1000 path).
+    /// Libraries the daemon runs with preloaded (the pty modem shim for the NE-1000 path, the
+    /// journal's I/O-fault shim), and what else its environment holds for them.
     let preload: String?
+    let environment: [String: String]
 
     /// `scale`: control time per wall time (600: ten minutes of infusion a second).
     /// `socketLimits`: extra lines for the `[socket]` table (max_connections, idle_timeout).
     /// `hardware`: the `[hardware]` table's lines, in place of the simulator's.
     init(
         scale: Double = 600, fill: String = "50 mL", journalDirectory: String? = nil, socketLimits: String = "", hardware: String? = nil,
-        preload: String? = nil
+        preload: String? = nil, environment: [String: String] = [:]
     ) throws {
         self.preload = preload
+        self.environment = environment
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("infusiond-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Traversable by the unprivileged uid one test connects as; the socket itself is 0660.
@@ -63,10 +66,10 @@ final class DaemonRig {
         let process = Process()
         process.executableURL = Self.buildDirectory.appendingPathComponent("infusiond")
         process.arguments = ["--config", directory + "/infusiond.toml", "--no-real-time"]
-        if let preload {
-            var environment = ProcessInfo.processInfo.environment
-            environment["LD_PRELOAD"] = preload
-            process.environment = environment
+        if preload != nil || !environment.isEmpty {
+            var inherited = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            if let preload { inherited["LD_PRELOAD"] = preload }
+            process.environment = inherited
         }
         daemonOutput = Pipe()
         process.standardOutput = daemonOutput

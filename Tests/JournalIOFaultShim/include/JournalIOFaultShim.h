@@ -1,0 +1,1 @@
+/* Test-only LD_PRELOAD library: see JournalIOFaultShim.c. No API. */
