@@ -2,7 +2,7 @@
 ///
 /// The faults are those a serial pump shows in the field. Some act on the pump's physics
 /// (occlusion, stall, running empty: the emulated NE-1000 then stalls and alarms as the real one
-/// would); the rest act on the line (silence, garbage, delay, disconnect).
+/// would); the rest act on the line (silence, garbage, bad CRCs, delay, disconnect).
 public enum LinkFaultCommand: Hashable, Sendable {
     /// The line downstream is blocked (on) or cleared (off).
     case occlusion(Bool)
@@ -14,6 +14,9 @@ public enum LinkFaultCommand: Hashable, Sendable {
     case silence(Bool)
     /// Sends this many random bytes down the line now, unasked.
     case garbage(count: Int)
+    /// Sends the next this-many safe-mode replies with their CRC wrong, as line noise would leave
+    /// them. Basic-mode replies carry no CRC and go out unchanged.
+    case badCRC(count: Int)
     /// Holds every reply back by this many milliseconds (0 to stop).
     case delay(milliseconds: Int)
     /// Pulls the cable: the port disappears until `reconnect`.
@@ -49,6 +52,7 @@ public enum LinkFaultCommand: Hashable, Sendable {
         case "silence": return onOff().map(LinkFaultCommand.silence)
         case "garbage": return count(1...4_096, "a byte count").map { .garbage(count: $0) }
         case "delay": return count(0...60_000, "milliseconds").map { .delay(milliseconds: $0) }
+        case "crc": return count(1...1_000, "a reply count").map { .badCRC(count: $0) }
         case "empty":
             guard let argument else { return .success(.empty(millilitres: 0.05)) }
             guard let value = Double(argument), value >= 0, value <= 100 else {
@@ -60,7 +64,7 @@ public enum LinkFaultCommand: Hashable, Sendable {
             return .success(verb == "disconnect" ? .disconnect : verb == "reconnect" ? .reconnect : .status)
         default:
             return .failure(
-                .init("unknown command \(verb.debugDescription); expected occlusion, stall, empty, silence, garbage, delay, disconnect, reconnect or status"))
+                .init("unknown command \(verb.debugDescription); expected occlusion, stall, empty, silence, garbage, crc, delay, disconnect, reconnect or status"))
         }
     }
 }

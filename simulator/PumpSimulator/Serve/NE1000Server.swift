@@ -41,6 +41,8 @@ public final class NE1000Server {
     private let started: ControlInstant
     private var silenced = false
     private var delay = ControlDuration.zero
+    /// Safe-mode replies still to go out with a wrong CRC.
+    private var badCRCsLeft = 0
     private var requestsAnswered = 0
     private var pendingRequestBytes = 0
 
@@ -102,6 +104,12 @@ public final class NE1000Server {
     /// in and the reply out.
     private func enqueue(_ bytes: [UInt8], requestBytes: Int, at now: ControlInstant) {
         let wire = ControlDuration(nanoseconds: Int64((requestBytes + bytes.count) * 10) * 1_000_000_000 / Int64(options.baud))
+        var bytes = bytes
+        // A safe packet ends CRC high, CRC low, ETX: the low byte is flipped.
+        if badCRCsLeft > 0, bytes.first == NE1000Framing.startOfText, bytes.count >= 4 {
+            badCRCsLeft -= 1
+            bytes[bytes.count - 2] ^= 0xFF
+        }
         outgoing.append((now + wire + delay, bytes))
     }
 
@@ -173,6 +181,7 @@ public final class NE1000Server {
         case .empty(let millilitres): emulator.pump.leaveFluid(Millilitres(millilitres))
         case .silence(let on): silenced = on
         case .delay(let milliseconds): delay = .milliseconds(Int64(milliseconds))
+        case .badCRC(let count): badCRCsLeft = count
         case .garbage(let count):
             var generator = SystemRandomNumberGenerator()
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
