@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "infusionctl", targets: ["infusionctl"]),
         .library(name: "PtyModemShim", type: .dynamic, targets: ["PtyModemShim"]),
         .library(name: "JournalIOFaultShim", type: .dynamic, targets: ["JournalIOFaultShim"]),
+        .library(name: "WallClockShim", type: .dynamic, targets: ["WallClockShim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -154,6 +155,8 @@ let package = Package(
         // The storage-fault test's disk: a test-only LD_PRELOAD library that fails the journal
         // directory's writes and syncs with EIO while a trigger file exists.
         .target(name: "JournalIOFaultShim", path: "Tests/JournalIOFaultShim"),
+        // The clock-step test's wall clock: CLOCK_REALTIME offset by a file's seconds.
+        .target(name: "WallClockShim", path: "Tests/WallClockShim"),
         .executableTarget(
             name: "serialpump-harness",
             dependencies: ["SerialPump", "InfusionCore", "PumpHardware"],

@@ -59,6 +59,11 @@ public struct StatusReport: Codable, Hashable, Sendable {
     public var primedMl: Double?
     /// The loop's control time, s (DESIGN.md rule 9): it only goes forward, across restarts too.
     public var controlTimeS: Double?
+    /// The ledger's rolling windows, mg: what the 1 h, 4 h and 24 h caps are checked against.
+    /// They run on control time, so a wall-clock step neither empties nor refills them.
+    public var lastHourMg: Double?
+    public var lastFourHoursMg: Double?
+    public var lastDayMg: Double?
 
     public init(
         state: String, rateMlPerH: Double, program: Program?, deliveredMl: Double, deliveredMg: Double, timeRemainingS: Double?,

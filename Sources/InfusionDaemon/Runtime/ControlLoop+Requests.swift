@@ -107,6 +107,9 @@ extension ControlLoop {
         numbers.simulatorDeliveredMl = device.deliveredToPatient?.value ?? .nan
         numbers.primedMl = controller.syringe == nil ? .nan : controller.primedVolume.value
         numbers.controlNanoseconds = now.nanoseconds
+        numbers.lastHourMg = controller.ledger.delivered(in: .oneHour).milligrams.value
+        numbers.lastFourHoursMg = controller.ledger.delivered(in: .fourHours).milligrams.value
+        numbers.lastDayMg = controller.ledger.delivered(in: .twentyFourHours).milligrams.value
         return numbers
     }
 

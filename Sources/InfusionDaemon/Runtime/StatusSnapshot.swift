@@ -21,6 +21,9 @@ public struct StatusSnapshot: Sendable {
     var simulatorDeliveredMl = Double.nan
     var primedMl = Double.nan
     var controlNanoseconds: Int64 = 0
+    var lastHourMg = 0.0
+    var lastFourHoursMg = 0.0
+    var lastDayMg = 0.0
 }
 
 /// The words of a status report, which change only when a command is handled (never in a
@@ -60,6 +63,9 @@ public final class LoopStatusBoard: Sendable {
         report.simulatorDeliveredMl = optional(numbers.simulatorDeliveredMl)
         report.primedMl = optional(numbers.primedMl)
         report.controlTimeS = Double(numbers.controlNanoseconds) / 1e9
+        report.lastHourMg = numbers.lastHourMg
+        report.lastFourHoursMg = numbers.lastFourHoursMg
+        report.lastDayMg = numbers.lastDayMg
         return report
     }
 }

@@ -1,0 +1,1 @@
+/* Test-only LD_PRELOAD library: see WallClockShim.c. No API. */
