@@ -181,6 +181,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // What the fuzzers feed each input to (`Fuzz/`), and the test that replays their seeds and
+        // every crash they have found, in every ordinary test run.
+        .target(
+            name: "FuzzTargets", dependencies: ["ControlProtocol", "PumpHardware", "SerialPump", "InfusionCore"], path: "Fuzz/Targets",
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "InfusionTestSupport"], swiftSettings: strictSettings),
+
         // The GPIO path in the kernel (docs/testing.md): the backend and core in a real-time
         // loop, and the checker that drives and watches it through gpio-sim inside a qemu guest.
         .executableTarget(
@@ -266,4 +274,17 @@ if Context.environment["INFUSIOND_BENCHMARKS"] == "1" {
             swiftSettings: strictSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ))
+}
+
+/// Coverage-guided fuzzers (libFuzzer, through `-sanitize=fuzzer`), declared only when asked for,
+/// since they link only with the sanitizer: `scripts/fuzz` sets INFUSIOND_FUZZ=1 and builds them
+/// into `.build-fuzz`. Each `main.swift` hands its input function to libFuzzer's driver
+/// (`FuzzerMain`).
+if Context.environment["INFUSIOND_FUZZ"] == "1" {
+    package.targets.append(contentsOf: [
+        .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
+        .target(name: "FuzzerMain", dependencies: ["CFuzzerDriver"], path: "Fuzz/FuzzerMain"),
+        .executableTarget(name: "control-request-fuzz", dependencies: ["FuzzTargets", "FuzzerMain"], path: "Fuzz/ControlRequestFuzz"),
+        .executableTarget(name: "ne1000-reply-fuzz", dependencies: ["FuzzTargets", "FuzzerMain"], path: "Fuzz/NE1000ReplyFuzz"),
+    ])
 }

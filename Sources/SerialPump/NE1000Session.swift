@@ -215,6 +215,13 @@ public struct NE1000Session: Sendable {
         }
     }
 
+    /// Ticks off the start step a reply answered. The plan may have been dropped while the reply
+    /// was on the wire (a fault clears it), and then there is nothing to tick off: found by the
+    /// NE-1000 reply fuzzer, where an unconditional removal trapped.
+    private mutating func completeStartStep(_ purpose: Purpose) {
+        if startPlan.first == purpose { startPlan.removeFirst() }
+    }
+
     private mutating func abandonStart(_ what: String, at now: ControlInstant) -> Outgoing? {
         startPlan.removeAll()
         latch(.refused(command: "start", error: "\(what) cannot be written in four digits"), at: now)
@@ -299,7 +306,7 @@ public struct NE1000Session: Sendable {
             if newPrompt == .stopped { runningRate = nil }
         case .diameter:
             diameterSet = target.diameter
-            startPlan.removeFirst()
+            completeStartStep(.diameter)
         case .fold, .poll:
             guard let count = Self.parseDispensed(data) else {
                 return latch(.malformedReply("DIS answered \(data.debugDescription)"), at: now)
@@ -309,7 +316,7 @@ public struct NE1000Session: Sendable {
                 if runStarted { folded += count }
                 runStarted = false
                 runCount = 0
-                startPlan.removeFirst()
+                completeStartStep(.fold)
             } else {
                 // Before this session's own RUN the count is an earlier host's (a daemon that
                 // died, the pump stopped by its safe-mode timeout): that host's ledger holds it.
@@ -335,7 +342,7 @@ public struct NE1000Session: Sendable {
                 }
             }
         case .clear, .volumeUnits, .volume, .rate:
-            if !startPlan.isEmpty, startPlan[0] == flight.purpose { startPlan.removeFirst() }
+            completeStartStep(flight.purpose)
         case .run:
             startPlan.removeAll()
             runStarted = true

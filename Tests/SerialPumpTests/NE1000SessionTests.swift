@@ -97,6 +97,31 @@ struct NE1000SessionTests {
         #expect(line.session.fault == nil, "the fault clears once the loop has stopped and the pump answers")
     }
 
+    /// Found by the NE-1000 reply fuzzer: a fault clears the start plan, and the reply to the
+    /// start step already on the wire then removed a step from the empty plan, a trap that would
+    /// have taken the daemon down.
+    @Test("noise on the line while a start step waits for its reply, then the reply: a fault and a stop, not a trap")
+    func replyAfterNoiseDuringStart() throws {
+        var line = try Line()
+        line.run(for: .milliseconds(50), wanting: .stopped)
+        line.session.update(Self.running)
+        let request = line.session.nextRequest(at: line.now, commanded: 0)
+        let diameter = try #require(request)
+        #expect(diameter.text.hasPrefix("0DIA"), "\(diameter.text)")
+        var reply: [UInt8] = []
+        for byte in diameter.bytes {
+            if let request = line.pumpDecoder.feed(byte, at: line.now) { reply = line.pump.receive(request, at: line.now) ?? [] }
+        }
+        line.session.receive(.garbage(count: 3), at: line.now, commanded: 0)
+        line.hostDecoder.mode = line.session.replyMode
+        for byte in reply {
+            if let incoming = line.hostDecoder.feed(byte) { line.session.receive(incoming, at: line.now, commanded: 0) }
+        }
+        #expect(line.session.fault == .malformedReply("3 stray bytes on the line"))
+        let next = line.session.nextRequest(at: line.now + .milliseconds(1), commanded: 0)
+        #expect(next?.text == "0STP", "the pump is told to stop: \(next?.text ?? "nothing")")
+    }
+
     @Test("an occluded line stalls the pump's motor: A?S reaches the loop as a motor stall and the pump is stopped")
     func occlusionThroughTheDriver() throws {
         var line = try Line()

@@ -1,0 +1,4 @@
+import FuzzTargets
+import FuzzerMain
+
+runFuzzer(ne1000ReplyInput)
