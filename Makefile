@@ -58,8 +58,12 @@ bench:
 	scripts/bench-daemon
 	scripts/bench-loop
 
-# The long torture runs (issue 6): 100 kill -9s on the NE-1000 path (CI runs 8).
+# The long torture runs (issue 6): 100 kill -9s on the NE-1000 path (CI runs 8), 100 000 random
+# command and fault sequences through the core (CI runs 10 000), and the fuzzers for ten minutes
+# each (CI: one).
 soak:
 	scripts/install-dependencies
 	swift build --build-tests -c release
 	INFUSIOND_TORTURE_KILLS=100 swift test -c release --skip-build --filter ne1000CrashTorture
+	INFUSIOND_PROPERTY_SEQUENCES=100000 swift test -c release --skip-build --filter invariantsHoldAtScale
+	FUZZ_SECONDS=600 scripts/fuzz

@@ -73,6 +73,7 @@ public enum ScenarioCommand: Sendable, CustomStringConvertible {
     case start, pause, resume, stop, silence, reset
     case bolus(MilligramsPerKilogram, confirm: Bool)
     case acknowledge(AlarmID?)
+    case prime(Millilitres)
 
     public var description: String {
         switch self {
@@ -87,6 +88,7 @@ public enum ScenarioCommand: Sendable, CustomStringConvertible {
         case .reset: "reset"
         case .bolus(let dose, _): "bolus \(dose)"
         case .acknowledge(let id): "ack \(id?.name ?? "all")"
+        case .prime(let volume): "prime \(volume)"
         }
     }
 }

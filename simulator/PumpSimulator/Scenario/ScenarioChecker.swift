@@ -12,6 +12,10 @@ enum ScenarioChecker {
         if let first = result.capViolations.first {
             result.failures.append("a dose cap was crossed (\(result.capViolations.count) times; first: \(first))")
         }
+        if result.forwardStepsAfterHighAlarmBeforeRestart > 0 {
+            result.failures.append(
+                "the motor was driven forward \(result.forwardStepsAfterHighAlarmBeforeRestart) steps after a high alarm, before a reset and a restart")
+        }
         if result.stepsWhileDisabled > 0 {
             result.failures.append("\(result.stepsWhileDisabled) steps were sent to a disabled driver")
         }

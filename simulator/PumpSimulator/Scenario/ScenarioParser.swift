@@ -94,6 +94,7 @@ public enum ScenarioParser {
         case "silence": action = .command(.silence)
         case "reset": action = .command(.reset)
         case "unload_syringe": action = .command(.unloadSyringe)
+        case "prime": action = .command(.prime(try table.quantity("volume", QuantityParser.volume)))
         case "program":
             guard hasProgram else { throw table.error("do", "\"program\" needs a [program] table") }
             action = .command(.program)

@@ -38,6 +38,9 @@ public struct ScenarioResult: Sendable {
     public var postOcclusionBolus: Millilitres?
     /// Ticks in which the motor was driven forward while a delivery-stopping alarm was active.
     public var forwardStepsDuringStoppingAlarm: Int64 = 0
+    /// Forward steps after a high-priority alarm and before a reset and then a start or resume
+    /// were accepted: the alarm's stop must hold until a person has both cleared and restarted.
+    public var forwardStepsAfterHighAlarmBeforeRestart: Int64 = 0
     /// Moments a rolling window or the program total stood above its cap (must stay empty).
     public var capViolations: [String] = []
     /// Steps sent to a disabled driver (must be 0).

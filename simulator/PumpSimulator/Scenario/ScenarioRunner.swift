@@ -37,6 +37,7 @@ struct Run {
     var pump: SimulatedPump
     var controller: InfusionController
     var result: ScenarioResult
+    var highAlarmLatch = HighAlarmLatch()
 
     init(scenario: Scenario, library: DrugLibrary, imperfections: SimulatorMechanics, tick: ControlDuration) {
         self.scenario = scenario
@@ -62,15 +63,23 @@ struct Run {
                 nextEvent += 1
             }
             let sensors = pump.sample(at: now)
+            // The tick that finishes priming still moves the plunger for it.
+            let wasPriming = controller.state == .priming
             let actuation = controller.tick(now: now, sensors: sensors)
             if actuation.steps > 0 {
                 result.commandedSteps += actuation.steps
                 if controller.alarms.anyStoppingActive { result.forwardStepsDuringStoppingAlarm += actuation.steps }
-                checkCaps(at: now)
+                // Priming fills a line not yet on the patient, with no program: not delivery, and
+                // not counted in the ledger (PRIME-001), so no cap applies to it.
+                if !wasPriming && controller.state != .priming {
+                    if highAlarmLatch.holdsDelivery { result.forwardStepsAfterHighAlarmBeforeRestart += actuation.steps }
+                    checkCaps(at: now)
+                }
             }
             if controller.alarms.raisedCount != raisedCount {
                 raisedCount = controller.alarms.raisedCount
                 logRaisedAlarms(at: now)
+                if AlarmID.allCases.contains(where: { $0.priority == .high && controller.alarms.isActive($0) }) { highAlarmLatch.raised() }
             }
             pump.apply(actuation, at: now, interval: tick)
             // The trace holds the highest pressure of each interval, so a short peak is not lost.
@@ -139,15 +148,19 @@ struct Run {
                 }
             case .unloadSyringe:
                 if record(.unloadSyringe, label: event.label, expect: event.expect, at: now) { pump.unload() }
-            case .start: record(.start, label: event.label, expect: event.expect, at: now)
+            case .start:
+                if record(.start, label: event.label, expect: event.expect, at: now) { highAlarmLatch.restarted() }
+            case .resume:
+                if record(.resume, label: event.label, expect: event.expect, at: now) { highAlarmLatch.restarted() }
             case .pause: record(.pause, label: event.label, expect: event.expect, at: now)
-            case .resume: record(.resume, label: event.label, expect: event.expect, at: now)
             case .stop: record(.stop, label: event.label, expect: event.expect, at: now)
             case .silence: record(.silence, label: event.label, expect: event.expect, at: now)
-            case .reset: record(.reset, label: event.label, expect: event.expect, at: now)
+            case .reset:
+                if record(.reset, label: event.label, expect: event.expect, at: now) { highAlarmLatch.reset() }
             case .bolus(let dose, let confirm):
                 record(.bolus(dose, confirmSoftLimits: confirm), label: event.label, expect: event.expect, at: now)
             case .acknowledge(let id): record(.acknowledge(id), label: event.label, expect: event.expect, at: now)
+            case .prime(let volume): record(.prime(volume), label: event.label, expect: event.expect, at: now)
             }
         case .fault(let fault):
             apply(fault, at: now)
