@@ -116,6 +116,23 @@ struct InfusionControllerTests {
         if case .success = restarted.handle(.resume, at: bench.now) { Issue.record("resumed without a reset") }
     }
 
+    /// STATE-002 from the monitor's fault: found by the 100 000-sequence property run (a runaway,
+    /// a restart, a start: 125 steps delivered with no reset). A restart from `fault` came up
+    /// `programmed` with no alarm, so a plain `start` drove the motor the monitor had condemned.
+    @Test func restartFromAFaultComesUpStoppedAndAlarmed() throws {
+        var bench = try Bench()
+        try bench.startInfusion()
+        bench.run(for: .seconds(2))
+        bench.motor.sensors.encoderCounts = (bench.motor.sensors.encoderCounts ?? 0) + 200
+        bench.run(for: .milliseconds(1))
+        try #require(bench.controller.state == .fault)
+        var restarted = InfusionController(restoring: bench.controller.persistentState, settings: ControllerSettings(), at: bench.now)
+        #expect(restarted.state == .stoppedByAlarm)
+        #expect(restarted.alarms.isActive(.restartedDuringInfusion))
+        if case .success = restarted.handle(.start, at: bench.now) { Issue.record("started after a fault with no reset") }
+        if case .success = restarted.handle(.resume, at: bench.now) { Issue.record("resumed after a fault with no reset") }
+    }
+
     @Test func commandsThatDoNotFitTheStateAreRefusedNamingIt() throws {
         var bench = try Bench()
         let result = bench.controller.handle(.start, at: bench.now)

@@ -38,6 +38,8 @@ struct Run {
     var controller: InfusionController
     var result: ScenarioResult
     var highAlarmLatch = HighAlarmLatch()
+    /// When the last `restart` fault was applied.
+    var restartedAt: ControlInstant?
 
     init(scenario: Scenario, library: DrugLibrary, imperfections: SimulatorMechanics, tick: ControlDuration) {
         self.scenario = scenario
@@ -76,7 +78,8 @@ struct Run {
                     checkCaps(at: now)
                 }
             }
-            if controller.alarms.raisedCount != raisedCount {
+            // A restart replaces the controller, whose count starts again: look afresh.
+            if controller.alarms.raisedCount != raisedCount || restartedAt == now {
                 raisedCount = controller.alarms.raisedCount
                 logRaisedAlarms(at: now)
                 if AlarmID.allCases.contains(where: { $0.priority == .high && controller.alarms.isActive($0) }) { highAlarmLatch.raised() }
@@ -195,6 +198,7 @@ struct Run {
             let worst = controller.worstBasalStepError
             controller = InfusionController(restoring: controller.persistentState, settings: settings, at: now)
             controller.carryWorstStepError(worst)
+            restartedAt = now
         }
         result.commands.append(.init(at: now - .origin, command: "fault: \(fault)", accepted: true, detail: ""))
     }
