@@ -11,7 +11,7 @@ import Testing
 /// (`INFUSIOND_TORTURE_KILLS`). The seed is printed; `INFUSIOND_TORTURE_SEED` replays it.
 @Suite("Torture: kill -9 on the NE-1000 path")
 struct NE1000CrashTortureTests {
-    @Test("after every kill the pump stops by its safe mode, the restart comes up stopped with the alarm, and the ledger covers the pump's true delivery within the write-ahead margin")
+    @Test("after every kill the pump stops by its safe mode, the restart comes up stopped with the alarm, and the ledger and the caps' windows cover the pump's true delivery within the write-ahead margin")
     func ne1000CrashTorture() throws {
         let environment = ProcessInfo.processInfo.environment
         let kills = environment["INFUSIOND_TORTURE_KILLS"].flatMap(Int.init) ?? 8
@@ -49,6 +49,13 @@ struct NE1000CrashTortureTests {
             let surplus = ledger - truth
             #expect(surplus >= 0, "kill \(kill): ledger \(ledger) mg below the pump's \(truth) mg")
             #expect(surplus - previousSurplus <= marginPerKill + 1e-6, "kill \(kill): the ledger ran \(surplus - previousSurplus) mg ahead in one crash")
+            // The caps hold across the restarts: the windows they are checked against, and the
+            // program's total, were restored holding all the pump truly pushed (the whole run is
+            // inside the last hour of control time, so every window holds all of it).
+            let windows = [("1 h", restored.lastHourMg), ("4 h", restored.lastFourHoursMg), ("24 h", restored.lastDayMg), ("program", restored.programLedgerMg)]
+            for (name, window) in windows {
+                #expect((window ?? 0) >= truth - 1e-9, "kill \(kill): the \(name) total \(window ?? 0) mg after the restart is below the pump's \(truth) mg")
+            }
             worstSurplus = max(worstSurplus, surplus - previousSurplus)
             worstShortfall = min(worstShortfall, surplus)
             previousSurplus = surplus
