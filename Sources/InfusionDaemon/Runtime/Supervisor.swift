@@ -37,10 +37,20 @@ public final class Supervisor: @unchecked Sendable {
         var stalled = false
         var lastWatchdog: Int64 = 0
         var lastStatus: Int64 = 0
+        var stopSeen = false
         while !gauges.finished.load(ordering: .acquiring) {
             var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
             nanosleep(&pause, nil)
             let now = MonotonicClock.now()
+            // A loop told to stop leaves its periods on purpose and then logs and makes the motor
+            // safe; its silence is not a stall. The motor is made safe from here too, once, in
+            // case the loop never gets that far. (Judged a stall before: a false loop_overrun
+            // at shutdown, seen in the loaded bench-loop run and the demo.)
+            if gauges.stopRequested.load(ordering: .acquiring) {
+                if !stopSeen { disableMotor() }
+                stopSeen = true
+                continue
+            }
             switch detector.observe(beats: heartbeat.count, at: now) {
             case .stalled(let since) where !stalled:
                 stalled = true
