@@ -41,6 +41,8 @@ struct RunningNE1000 {
         reading &+= 1
         let report = SmartPumpReport(
             reading: reading, confirmedSteps: commandedAtLastPoll, commandedAtRequest: commandedAtLastPoll,
+            // DIS's last printed digit at these volumes is 0.001 mL, 2.9 steps of the BD 50 mL
+            // syringe, rounded up as the driver does.
             commandedAtReply: device.commanded, resolutionSteps: 3, unconfirmedSteps: 0, stalled: false)
         commandedAtLastPoll = device.commanded
         device.driver.mailbox.withLock { $0.report = report }

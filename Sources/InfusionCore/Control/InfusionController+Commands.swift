@@ -232,16 +232,14 @@ extension InfusionController {
     }
 
     /// What survives a restart: what the journal persists (issue: the daemon). The ledger and the
-    /// program's progress carry over; motion state does not. A started program that a fault
-    /// stopped counts as under way, so the restart comes back stopped and alarmed: before, a
-    /// restart from `fault` came back `programmed`, and a plain `start` drove the motor the
-    /// monitor had condemned (found by the 100 000-sequence property run).
+    /// program's progress carry over; motion state does not. A started program left mid-way
+    /// (``InfusionState/leavesAProgramUnderWay``, `fault` included) restarts stopped and alarmed.
     public var persistentState: PersistentState {
         PersistentState(
             ledger: ledger, program: program, programDeliveredVolume: programDeliveredVolume,
             loadingBolusSettled: loadingBolusSettled,
             syringeSpec: syringeSpec, syringe: syringe,
-            wasInfusing: program?.started == true && (state.isDelivering || [.paused, .stoppedByAlarm, .fault].contains(state)))
+            wasInfusing: program?.started == true && state.leavesAProgramUnderWay)
     }
 
     /// Raises an alarm the daemon found outside the tick: a journal that had to be moved aside at

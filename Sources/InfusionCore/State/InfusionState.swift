@@ -23,6 +23,13 @@ public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStrin
     /// States in which the plunger moves forward: delivery, and priming the line.
     public var movesPlunger: Bool { isDelivering || self == .priming }
 
+    /// States a started program can be left in mid-way: delivering, paused, stopped by an alarm,
+    /// or stopped by the safety monitor's fault. A restart from any of them must come back stopped
+    /// and alarmed (DESIGN.md rule 4); `fault` was missing once, found by the property run.
+    public var leavesAProgramUnderWay: Bool {
+        isDelivering || self == .paused || self == .stoppedByAlarm || self == .fault
+    }
+
     /// Whether a syringe is in the clamp, as far as the controller has been told.
     public var hasSyringe: Bool { self != .noSyringe }
 

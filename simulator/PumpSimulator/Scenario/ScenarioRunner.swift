@@ -82,7 +82,7 @@ struct Run {
             if controller.alarms.raisedCount != raisedCount || restartedAt == now {
                 raisedCount = controller.alarms.raisedCount
                 logRaisedAlarms(at: now)
-                if AlarmID.allCases.contains(where: { $0.priority == .high && controller.alarms.isActive($0) }) { highAlarmLatch.raised() }
+                if controller.alarms.highestActive?.priority == .high { highAlarmLatch.raised() }
             }
             pump.apply(actuation, at: now, interval: tick)
             // The trace holds the highest pressure of each interval, so a short peak is not lost.
