@@ -14,7 +14,7 @@ DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/infusiond
 COMPLETIONS := $(DESTDIR)/usr/share/bash-completion/completions $(DESTDIR)/usr/share/zsh/vendor-completions $(DESTDIR)/usr/share/fish/vendor_completions.d
 RELEASE := .build/release
 
-.PHONY: all build install check-systemd demo test bench soak
+.PHONY: all build install deb deb-trixie check-systemd demo test bench soak
 
 all: build
 
@@ -32,7 +32,7 @@ install: build
 	install -m 0644 hardware/60-infusiond-gpio.rules $(UDEVDIR)/60-infusiond-gpio.rules
 	for file in config/infusiond.toml config/drug-library.toml hardware/pinmap.toml hardware/syringes.toml; do \
 	  [ -e $(CONFDIR)/$$(basename $$file) ] || install -m 0644 $$file $(CONFDIR)/; done
-	install -m 0644 README.md docs/protocol.md $(DOCDIR)/
+	install -m 0644 README.md docs/protocol.md docs/operations.md $(DOCDIR)/
 	$(RELEASE)/infusionctl --generate-completion-script bash > $(DESTDIR)/usr/share/bash-completion/completions/infusionctl
 	$(RELEASE)/infusionctl --generate-completion-script zsh > $(DESTDIR)/usr/share/zsh/vendor-completions/_infusionctl
 	$(RELEASE)/infusionctl --generate-completion-script fish > $(DESTDIR)/usr/share/fish/vendor_completions.d/infusionctl.fish
@@ -42,6 +42,15 @@ install: build
 	  if command -v udevadm >/dev/null && [ -d /run/udev ]; then udevadm control --reload && udevadm trigger --subsystem-match=gpio; fi; \
 	  echo "installed; edit /etc/infusiond/infusiond.toml, then: systemctl enable --now infusiond"; \
 	fi
+
+# The Debian package for this machine's release (scripts/build-deb): infusiond_VERSION_ARCH.deb in
+# .build-deb/, with the Swift runtime linked in, checked by lintian.
+deb:
+	scripts/build-deb
+
+# The same for Debian 13 / Raspberry Pi OS trixie, on libgpiod v2: infusiond_VERSION+deb13_ARCH.deb.
+deb-trixie:
+	scripts/build-deb --flavour trixie
 
 # The units checked as CI checks them: systemd-analyze verify, and the exposure score.
 check-systemd:
@@ -67,3 +76,4 @@ soak:
 	INFUSIOND_TORTURE_KILLS=100 swift test -c release --skip-build --filter ne1000CrashTorture
 	INFUSIOND_PROPERTY_SEQUENCES=100000 swift test -c release --skip-build --filter invariantsHoldAtScale
 	FUZZ_SECONDS=600 scripts/fuzz
+	scripts/test-systemd-boot --flavour trixie

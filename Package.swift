@@ -15,12 +15,14 @@ let package = Package(
         .library(name: "InfusionCore", targets: ["InfusionCore"]),
         .library(name: "PumpHardware", targets: ["PumpHardware"]),
         .library(name: "SerialPump", targets: ["SerialPump"]),
+        .library(name: "VitalsSource", targets: ["VitalsSource"]),
         .library(name: "GPIOPump", targets: ["GPIOPump"]),
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "ControlProtocol", targets: ["ControlProtocol"]),
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
         .executable(name: "pumpsim", targets: ["pumpsim"]),
         .executable(name: "infusiond", targets: ["infusiond"]),
+        .executable(name: "infusiond-sim", targets: ["infusiond-sim"]),
         .executable(name: "infusionctl", targets: ["infusionctl"]),
         .library(name: "PtyModemShim", type: .dynamic, targets: ["PtyModemShim"]),
         .library(name: "JournalIOFaultShim", type: .dynamic, targets: ["JournalIOFaultShim"]),
@@ -73,19 +75,38 @@ let package = Package(
         .target(
             name: "InfusionDaemon",
             dependencies: [
-                "InfusionCore", "PumpHardware", "SerialPump", "GPIOPump", "PumpSimulator", "Journal", "ControlProtocol",
+                "InfusionCore", "PumpHardware", "SerialPump", "GPIOPump", "Journal", "ControlProtocol", "VitalsSource",
                 "CPosixShims", "CSystemd",
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "infusiond",
+        // The simulator as the daemon's pump: linked into infusiond-sim only (issue 16).
+        .target(
+            name: "InfusionDaemonSimulator",
+            dependencies: ["InfusionDaemon", "InfusionCore", "PumpHardware", "PumpSimulator"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "DaemonCommandLine",
             dependencies: [
                 "InfusionDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "infusiond",
+            dependencies: ["DaemonCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "infusiond-sim",
+            dependencies: [
+                "DaemonCommandLine", "InfusionDaemonSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/infusiond-sim",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -100,7 +121,10 @@ let package = Package(
         ),
         .testTarget(
             name: "InfusionDaemonTests",
-            dependencies: ["InfusionDaemon", "InfusionCore", "PumpHardware", "ControlProtocol", "Journal", "PumpSimulator", "GPIOPump", "InfusionTestSupport"],
+            dependencies: [
+                "InfusionDaemon", "InfusionDaemonSimulator", "InfusionCore", "PumpHardware", "ControlProtocol", "Journal", "PumpSimulator",
+                "GPIOPump", "SerialPump", "InfusionTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -124,7 +148,13 @@ let package = Package(
         ),
         .target(
             name: "SerialPump",
-            dependencies: ["InfusionCore", "PumpHardware", "CSerialPort"],
+            dependencies: ["InfusionCore", "PumpHardware", "CSerialPort", "CPosixShims"],
+            swiftSettings: strictSettings
+        ),
+        // The bedside pulse oximeter (issue 17): its line protocol, and the thread that reads it.
+        .target(
+            name: "VitalsSource",
+            dependencies: ["InfusionCore", "SerialPump", "CPosixShims"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -132,6 +162,7 @@ let package = Package(
             dependencies: [
                 "InfusionCore",
                 "PumpHardware",
+                "VitalsSource",
                 "CPosixShims",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -170,6 +201,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "socket-flood",
+            dependencies: ["CPosixShims"],
+            path: "Benchmarks/SocketFlood",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "serial-roundtrip",
             dependencies: ["SerialPump", "PumpHardware"],
             path: "Benchmarks/SerialRoundTrip",
@@ -180,14 +217,19 @@ let package = Package(
             dependencies: ["SerialPump", "PumpSimulator", "InfusionCore", "PumpHardware", "InfusionTestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "VitalsSourceTests",
+            dependencies: ["VitalsSource", "InfusionCore"],
+            swiftSettings: strictSettings
+        ),
 
         // What the fuzzers feed each input to (`Fuzz/`), and the test that replays their seeds and
         // every crash they have found, in every ordinary test run.
         .target(
-            name: "FuzzTargets", dependencies: ["ControlProtocol", "PumpHardware", "SerialPump", "InfusionCore"], path: "Fuzz/Targets",
+            name: "FuzzTargets", dependencies: ["ControlProtocol", "PumpHardware", "SerialPump", "InfusionCore", "VitalsSource"], path: "Fuzz/Targets",
             swiftSettings: strictSettings),
         .testTarget(
-            name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "InfusionTestSupport"], swiftSettings: strictSettings),
+            name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "InfusionTestSupport", "InfusionCore"], swiftSettings: strictSettings),
 
         // The GPIO path in the kernel (docs/testing.md): the backend and core in a real-time
         // loop, and the checker that drives and watches it through gpio-sim inside a qemu guest.
@@ -202,7 +244,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gpio-sim-check",
-            dependencies: ["PumpHardware", "InfusionCore"],
+            dependencies: ["PumpHardware", "InfusionCore", "GPIOPump"],
             path: "Tests/GPIOSimCheck",
             swiftSettings: strictSettings
         ),
@@ -286,5 +328,8 @@ if Context.environment["INFUSIOND_FUZZ"] == "1" {
         .target(name: "FuzzerMain", dependencies: ["CFuzzerDriver"], path: "Fuzz/FuzzerMain"),
         .executableTarget(name: "control-request-fuzz", dependencies: ["FuzzTargets", "FuzzerMain"], path: "Fuzz/ControlRequestFuzz"),
         .executableTarget(name: "ne1000-reply-fuzz", dependencies: ["FuzzTargets", "FuzzerMain"], path: "Fuzz/NE1000ReplyFuzz"),
+        .executableTarget(name: "oximeter-line-fuzz", dependencies: ["FuzzTargets", "FuzzerMain"], path: "Fuzz/OximeterLineFuzz"),
+        .executableTarget(
+            name: "library-program-fuzz", dependencies: ["FuzzTargets", "FuzzerMain", "InfusionCore"], path: "Fuzz/LibraryProgramFuzz"),
     ])
 }

@@ -57,7 +57,9 @@ public struct ControlRequest: Hashable, Sendable {
         case .loadSyringe(let name, let fill):
             fields["syringe"] = name
             if let fill { fields["fill"] = fill }
-        case .prime(let volume): fields["volume"] = volume
+        case .prime(let volume, let disconnected):
+            fields["volume"] = volume
+            if disconnected { fields["line_disconnected"] = true }
         case .program(let program):
             fields["drug"] = program.drug
             fields["concentration"] = program.concentration
@@ -72,6 +74,15 @@ public struct ControlRequest: Hashable, Sendable {
             fields["confirm_soft_limits"] = confirm
         case .acknowledge(let alarm): if let alarm { fields["alarm"] = alarm }
         case .simulate(let fault): fields["fault"] = fault
+        case .acceptJournal(let reason): fields["reason"] = reason
+        case .newPatient(let weight, let id):
+            fields["weight"] = weight
+            if let id { fields["patient_id"] = id }
+        case .vitals(let chart):
+            if let value = chart.bloodPressure { fields["bp"] = value }
+            if let value = chart.respiratoryRate { fields["rr"] = value }
+            if let value = chart.heartRate { fields["hr"] = value }
+            if let value = chart.spo2 { fields["spo2"] = value }
         default: break
         }
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
@@ -166,7 +177,7 @@ private struct FieldReader {
             return .history(sinceControlNanoseconds: try optionalInteger("since_control_ns"), limit: Int(limit), verify: try flag("verify"))
         case "load_syringe": return .loadSyringe(name: try string("syringe"), fill: try optionalString("fill"))
         case "unload_syringe": return .unloadSyringe
-        case "prime": return .prime(volume: try string("volume"))
+        case "prime": return .prime(volume: try string("volume"), lineDisconnected: try flag("line_disconnected"))
         case "program":
             let arguments = ProgramArguments(
                 drug: try string("drug"), concentration: try string("concentration"), weight: try string("weight"),
@@ -184,7 +195,25 @@ private struct FieldReader {
         case "ack": return .acknowledge(alarm: try optionalString("alarm"))
         case "silence": return .silence
         case "reset": return .reset
+        case "new_patient":
+            let id = try optionalString("patient_id")
+            if let id, let problem = PatientIdentifier.problem(with: id) {
+                throw ControlError(.badArgument, "\"patient_id\" \(problem)")
+            }
+            return .newPatient(weight: try string("weight"), id: id)
+        case "vitals":
+            let chart = ChartArguments(
+                bloodPressure: try optionalString("bp"), respiratoryRate: try optionalString("rr"), heartRate: try optionalString("hr"),
+                spo2: try optionalString("spo2"))
+            guard chart != ChartArguments() else { throw ControlError(.badArgument, "vitals needs at least one of \"bp\", \"rr\", \"hr\", \"spo2\"") }
+            return .vitals(chart)
         case "reload_library": return .reloadLibrary
+        case "accept_journal":
+            let reason = try string("reason")
+            guard (1...500).contains(reason.count), !reason.contains(where: { $0.isNewline }) else {
+                throw ControlError(.badArgument, "\"reason\" is one line of 1–500 characters")
+            }
+            return .acceptJournal(reason: reason)
         case "simulate": return .simulate(fault: try string("fault"))
         default: throw ControlError(.unknownCommand, "no command \"\(name)\"")
         }

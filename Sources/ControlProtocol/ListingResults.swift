@@ -71,9 +71,17 @@ public struct HistoryResult: Codable, Hashable, Sendable {
 
     public var events: [Event]
     public var verifiedEvents: Int?
+    /// Events asked for but left out so the answer fits a reply (``maximumBytes``): the oldest
+    /// when reading the newest, the newest when reading from a time. Ask again with `since`.
+    public var omittedEvents: Int?
 
-    public init(events: [Event], verifiedEvents: Int?) {
+    /// The largest history answer the daemon sends: half its per-client output cap, so a reply
+    /// is never cut off (`history --limit 10000` once lost its whole answer past the 1 MiB cap).
+    public static let maximumBytes = 512 * 1_024
+
+    public init(events: [Event], verifiedEvents: Int?, omittedEvents: Int? = nil) {
         self.events = events
         self.verifiedEvents = verifiedEvents
+        self.omittedEvents = omittedEvents
     }
 }

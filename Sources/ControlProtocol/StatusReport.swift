@@ -19,6 +19,21 @@ public struct StatusReport: Codable, Hashable, Sendable {
         }
     }
 
+    /// The patient the caps are counted for (DESIGN.md rule 10).
+    public struct Patient: Codable, Hashable, Sendable {
+        public var weightKg: Double
+        /// As given to `new-patient --id`; none for a patient named by a first program.
+        public var id: String?
+        /// Which patient of the pump's life.
+        public var number: Int64
+
+        public init(weightKg: Double, id: String?, number: Int64) {
+            self.weightKg = weightKg
+            self.id = id
+            self.number = number
+        }
+    }
+
     public struct Alarm: Codable, Hashable, Sendable {
         public enum Priority: String, Codable, Hashable, Sendable, Comparable {
             case low, medium, high
@@ -64,6 +79,35 @@ public struct StatusReport: Codable, Hashable, Sendable {
     public var lastHourMg: Double?
     public var lastFourHoursMg: Double?
     public var lastDayMg: Double?
+    public var patient: Patient?
+    /// The loaded syringe's line is on the patient: delivery has started on it, priming is refused,
+    /// and every forward motion counts as drug until it is unloaded.
+    public var lineOnPatient: Bool?
+    /// The latest value of each vital sign the pump knows (issue 17), oximeter or charted,
+    /// whichever is fresher, with its age and how the interlock rates it.
+    public var vitals: [Vital]?
+
+    public struct Vital: Codable, Hashable, Sendable {
+        /// "spo2", "heart_rate", "systolic", "diastolic", "respiratory_rate".
+        public var sign: String
+        public var value: Double
+        public var unit: String
+        /// "oximeter" or "charted".
+        public var source: String
+        public var ageS: Double
+        /// "normal", "warning" or "critical" as the interlock counts it now ("normal" where no
+        /// program is watched or the value has not yet persisted).
+        public var level: String
+
+        public init(sign: String, value: Double, unit: String, source: String, ageS: Double, level: String) {
+            self.sign = sign
+            self.value = value
+            self.unit = unit
+            self.source = source
+            self.ageS = ageS
+            self.level = level
+        }
+    }
 
     public init(
         state: String, rateMlPerH: Double, program: Program?, deliveredMl: Double, deliveredMg: Double, timeRemainingS: Double?,

@@ -17,6 +17,10 @@ struct GPIOInputs: Sendable {
     var home: FailSafeDebouncer?
     var demand: FailSafeDebouncer?
     var demandPresses: Int64 = 0
+    /// The front panel's keys: STOP read as a level (held while it reads so), SILENCE as presses.
+    var stop: FailSafeDebouncer?
+    var silence: FailSafeDebouncer?
+    var silencePresses: Int64 = 0
 
     /// Reads each fitted input's present level.
     init<Lines: GPIOLines>(lines: inout Lines, map: PinMap, at now: ControlInstant) throws(GPIOLineError) {
@@ -28,6 +32,14 @@ struct GPIOInputs: Sendable {
         }
         if map[.demandButton] != nil {
             demand = FailSafeDebouncer(initial: try lines.get(.demandButton), unsafeLevel: true, settle: Self.buttonSettle, at: now)
+        }
+        if map[.stopKey] != nil {
+            // Uncertain (bouncing) reads as held: a doubtful STOP stops.
+            stop = FailSafeDebouncer(initial: try lines.get(.stopKey), unsafeLevel: true, settle: Self.switchSettle, at: now)
+        }
+        if map[.silenceKey] != nil {
+            // Uncertain reads as not pressed: a doubtful SILENCE never quiets an alarm.
+            silence = FailSafeDebouncer(initial: try lines.get(.silenceKey), unsafeLevel: false, settle: Self.buttonSettle, at: now)
         }
         if map.encoderFitted {
             encoder = QuadratureDecoder(a: try lines.get(.encoderA), b: try lines.get(.encoderB))
@@ -47,6 +59,11 @@ struct GPIOInputs: Sendable {
             button.edge(event.asserted, at: event.at)
             if button.level, !wasPressed { demandPresses += 1 }
             demand = button
+        case .stopKey: stop?.edge(event.asserted, at: event.at)
+        case .silenceKey:
+            guard var key = silence else { return }
+            key.edge(event.asserted, at: event.at)
+            silence = key
         default: break
         }
     }
@@ -57,5 +74,12 @@ struct GPIOInputs: Sendable {
         air.settle(at: now)
         home?.settle(at: now)
         demand?.settle(at: now)
+        stop?.settle(at: now)
+        if var key = silence {
+            let wasPressed = key.level
+            key.settle(at: now)
+            if key.level, !wasPressed { silencePresses += 1 }
+            silence = key
+        }
     }
 }

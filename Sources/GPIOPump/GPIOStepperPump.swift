@@ -63,7 +63,9 @@ public struct GPIOStepperPump<Lines: GPIOLines>: PumpDevice {
             plungerAtEndOfTravel: inputs.endOfTravel.level,
             motorSteps: pulses.emitted,
             encoderCounts: inputs.encoder?.count,
-            pumpLinkHealthy: lineFault == nil)
+            pumpLinkHealthy: lineFault == nil,
+            stopKeyHeld: inputs.stop?.level ?? false,
+            silenceKeyPresses: inputs.silencePresses)
     }
 
     public mutating func apply(_ actuation: Actuation, at now: ControlInstant, interval: ControlDuration) {

@@ -20,6 +20,10 @@ public struct HX711Reader: Sendable {
     public private(set) var readings: Int64 = 0
     /// Read-outs dropped because DOUT did not rise after the 25th pulse.
     public private(set) var stuckReadouts: Int64 = 0
+    /// Whether the last poll found DOUT low: with no reading ever, low is a stuck line and high an
+    /// amplifier that never signals (unplugged, unpowered). The count above only grows, so it
+    /// cannot say which is the case now.
+    public private(set) var dataLowAtLastPoll = false
 
     /// Line time one read-out takes: 25 clock pulses and the check after them.
     public static var readOutNanoseconds: Int64 { 51 * clockHalfPeriodNanoseconds }
@@ -30,7 +34,8 @@ public struct HX711Reader: Sendable {
 
     /// Reads a conversion if one is ready. Call once per control period.
     public mutating func poll<Lines: GPIOLines>(_ lines: inout Lines, at now: ControlInstant) throws(GPIOLineError) {
-        guard try !lines.get(.hx711Data) else { return }
+        dataLowAtLastPoll = try !lines.get(.hx711Data)
+        guard dataLowAtLastPoll else { return }
         var raw: UInt32 = 0
         for _ in 0..<24 {
             try lines.set(.hx711Clock, true)

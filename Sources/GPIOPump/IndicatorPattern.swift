@@ -24,7 +24,8 @@ public struct IndicatorOutputs: Hashable, Sendable {
 /// - Low: yellow steady; two 200 ms pulses every 30 s.
 ///
 /// The buzzer is a self-oscillating one: its pitch is fixed, so the pulse pattern carries the
-/// priority. It is silent while the alarm is acknowledged or audio is paused; the lights are not.
+/// priority of the highest alarm not yet acknowledged; it is silent while every active alarm is
+/// acknowledged or audio is paused; the lights are not.
 /// The nurse call is raised for high and medium alarms.
 public enum IndicatorPattern {
     /// `phase` is the time since this indicator state began, so every pattern starts with a pulse.
@@ -35,17 +36,20 @@ public enum IndicatorPattern {
         switch priority {
         case .high:
             outputs.red = milliseconds % 500 < 250
-            outputs.buzzer = highBurst(milliseconds % 8_000)
             outputs.nurseCall = true
         case .medium:
             outputs.yellow = milliseconds % 2_000 < 1_000
-            outputs.buzzer = pulses(milliseconds % 15_000, count: 3)
             outputs.nurseCall = true
         case .low:
             outputs.yellow = true
-            outputs.buzzer = pulses(milliseconds % 30_000, count: 2)
         }
-        outputs.buzzer = outputs.buzzer && indicator.audible
+        // The sound is the highest unacknowledged alarm's, which may be below the lights'.
+        switch indicator.soundPriority {
+        case .high?: outputs.buzzer = highBurst(milliseconds % 8_000)
+        case .medium?: outputs.buzzer = pulses(milliseconds % 15_000, count: 3)
+        case .low?: outputs.buzzer = pulses(milliseconds % 30_000, count: 2)
+        case nil: outputs.buzzer = false
+        }
         return outputs
     }
 

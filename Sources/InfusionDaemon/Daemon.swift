@@ -1,3 +1,4 @@
+import CPosixShims
 import ControlProtocol
 import Foundation
 import Glibc
@@ -5,6 +6,7 @@ import InfusionCore
 import Journal
 import PumpHardware
 import SerialPump
+import VitalsSource
 
 /// infusiond put together: the journal opened and the controller restored from it, then four
 /// threads (DESIGN.md section 3): the real-time loop, its supervisor, the journal writer and the
@@ -21,22 +23,23 @@ public final class Daemon: @unchecked Sendable {
 
     /// Opens and restores everything, starts the threads, and answers once the socket takes
     /// clients: the moment to tell systemd READY.
+    /// `simulator`: what runs `hardware.kind = "simulator"`, given only by `infusiond-sim`. The
+    /// shipped `infusiond` passes nil and refuses such a configuration, so no bedside
+    /// configuration can run a pretend pump that moves nothing (issue 16).
     public static func start(
-        _ loaded: LoadedConfiguration, realTime: Bool, log: @escaping @Sendable (String) -> Void
+        _ loaded: LoadedConfiguration, realTime: Bool, simulator: (any SimulatorStarter)? = nil, log: @escaping @Sendable (String) -> Void
     ) throws(StartupError) -> Daemon {
         let configuration = loaded.configuration
-        var settings = ControllerSettings(pausedCallBack: configuration.pausedCallBack)
+        var settings = try controllerSettings(for: configuration)
         switch configuration.hardware {
         case .simulator(let scale, let fill):
-            return try start(
-                loaded, settings: settings, scale: scale, writeAhead: WriteAhead(), release: .nothingToRelease, realTime: realTime, log: log
-            ) { _ in
-                SimulatorDevice(fill: fill)
-            }
+            guard let simulator else { throw StartupError(SimulatorAbsence.message) }
+            return try simulator.start(loaded, settings: settings, scale: scale, fill: fill, realTime: realTime, log: log)
         case .ne1000(let port, let serial):
+            try HardwareWait.untilPresent(loaded, log: log)
             // A smart pump has no encoder the loop reads; its own count (DIS) is the cross-check.
             settings.encoderFitted = false
-            let driver = try HardwareStartup.openNE1000(port: port, settings: serial, log: log)
+            let driver = try HardwareStartup.openNE1000(port: port, settings: serial, loopCPU: realTime ? RealTimeSetup.loopCPU : nil, log: log)
             do throws(StartupError) {
                 let writeAhead = WriteAhead.forSafeModePump(timeout: .seconds(Int64(serial.safeModeTimeoutSeconds)))
                 let daemon = try start(
@@ -51,6 +54,7 @@ public final class Daemon: @unchecked Sendable {
                 throw error
             }
         case .gpio:
+            try HardwareWait.untilPresent(loaded, log: log)
             guard let map = loaded.pinMap else { throw StartupError("hardware.pin_map: the pin map was not loaded") }
             settings.encoderFitted = map.encoderFitted
             let lines = try HardwareStartup.openLines(map)
@@ -58,12 +62,37 @@ public final class Daemon: @unchecked Sendable {
                 loaded, settings: settings, scale: 1, writeAhead: WriteAhead(), release: .enableLine(of: lines), realTime: realTime, log: log
             ) {
                 clock throws(StartupError) in
-                do {
+                do throws(GPIOLineError) {
                     return try GPIOBoardDevice(lines: lines, map: map, clock: clock)
                 } catch {
-                    throw StartupError("hardware.pin_map: taking the lines over: \(error)")
+                    // A line that stops answering (a USB GPIO expander re-enumerating) is not a
+                    // wrong configuration.
+                    let transient = [EIO, ENODEV, EBUSY, ENXIO].contains(error.errno)
+                    throw StartupError("hardware.pin_map: taking the lines over: \(error)", exitCode: transient ? .notReady : .configuration)
                 }
             }
+        }
+    }
+
+    /// The controller's settings for `configuration`, validated (LIB-004): a setting that would
+    /// void a safety function stops the start, named. They once were built and never checked, so
+    /// the tests of unsafe settings tested code the daemon did not run.
+    public static func controllerSettings(for configuration: DaemonConfiguration) throws(StartupError) -> ControllerSettings {
+        do {
+            return try ControllerSettings(pausedCallBack: configuration.pausedCallBack).validated()
+        } catch {
+            throw StartupError("controller settings: \(error)")
+        }
+    }
+
+    /// Starts on a pump that moves only inside the loop's `apply` (so a stalled loop moves
+    /// nothing and the supervisor has nothing to release): the simulator of `infusiond-sim`.
+    public static func startInProcess<Device: DaemonDevice & Sendable>(
+        _ loaded: LoadedConfiguration, settings: ControllerSettings, scale: Double, realTime: Bool,
+        log: @escaping @Sendable (String) -> Void, device: Device
+    ) throws(StartupError) -> Daemon {
+        try start(loaded, settings: settings, scale: scale, writeAhead: WriteAhead(), release: .nothingToRelease, realTime: realTime, log: log) {
+            _ in device
         }
     }
 
@@ -73,27 +102,36 @@ public final class Daemon: @unchecked Sendable {
         log: @escaping @Sendable (String) -> Void, device makeDevice: (LoopClock) throws(StartupError) -> Device
     ) throws(StartupError) -> Daemon {
         let configuration = loaded.configuration
+        // Reached with a device in hand: a simulator configuration has its simulator.
+        let checks = StartChecks.run(loaded, simulatorLinked: true)
+        if !checks.problems.isEmpty { throw StartupError(checks.problems.joined(separator: "; ")) }
+        if !checks.notReady.isEmpty { throw StartupError(checks.notReady.joined(separator: "; "), exitCode: .notReady) }
         let opening: JournalOpening
         do {
-            try FileManager.default.createDirectory(
-                atPath: (configuration.journal as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             opening = try JournalOpening.open(at: configuration.journal, suffix: String(Int(Date().timeIntervalSince1970)))
-        } catch let error as JournalError {
-            throw StartupError("paths.journal: \(configuration.journal): \(error)")
         } catch {
-            throw StartupError("paths.journal: \(configuration.journal): \(error)")
+            throw StartupError("paths.journal: \(configuration.journal): \(error)", exitCode: error.kind == .locked ? .notReady : .configuration)
         }
         let journal = opening.journal
         let validator = ProgramValidator(library: loaded.library, mechanics: settings.mechanics)
         let clock: LoopClock
         var restoration: Restoration
+        /// Why the journal cannot be trusted: journal_lost until an admin accepts it (rule 11).
+        var lost = opening.lossReasons
         do {
-            clock = LoopClock(persisted: try journal.lastControlNanoseconds(), monotonicNow: MonotonicClock.now().nanoseconds, scale: scale)
+            let persisted = try journal.lastControlNanoseconds()
+            if let problem = persisted.problem {
+                try journal.quarantine("control time", "\(problem); resumed from \(persisted.value) ns, the latest any record holds")
+                lost.append(problem)
+            }
+            clock = LoopClock(persisted: persisted.value, monotonicNow: MonotonicClock.now().nanoseconds, scale: scale)
             let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
             restoration = try Restoration.restore(from: journal, settings: settings, validator: validator, syringes: loaded.syringes, at: now)
-            if case .movedAside(_, let kept, let reason) = opening {
-                restoration.controller.raiseAtStart(.journalFailure, at: now)
-                restoration.notes.append("the journal could not be read (\(reason)); it is kept at \(kept) and a new one begun: totals unknown, journal_failure raised")
+            lost += restoration.distrust
+            if !lost.isEmpty {
+                restoration.controller.raiseAtStart(.journalLost, at: now)
+                restoration.notes.append(
+                    "journal_lost: \(lost.joined(separator: "; ")); nothing is delivered until an admin accepts the journal (infusionctl accept-journal)")
             }
         } catch {
             throw StartupError("paths.journal: \(configuration.journal): \(error)")
@@ -104,9 +142,15 @@ public final class Daemon: @unchecked Sendable {
             device.syringeLoaded(spec, fill: syringe.remaining)
         }
         let gauges = LoopGauges()
+        gauges.journalLost.store(!lost.isEmpty, ordering: .releasing)
         let loop = ControlLoop(
             controller: restoration.controller, device: device, clock: clock, validator: validator, progress: restoration.progress,
             gauges: gauges)
+        let loopCPU = realTime ? RealTimeSetup.loopCPU : nil
+        if let fitted = configuration.oximeter {
+            let reader = OximeterReader(portName: fitted.port, baud: fitted.baud, threadSetUp: { if let loopCPU { RealTimeSetup.keepOff(loopCPU) } }, log: log)
+            loop.oximeter = OximeterTap(reader: reader, clock: clock)
+        }
         let mailbox = loop.mailbox
         let post: @Sendable (LoopRequest) -> LoopReply? = { mailbox.post($0, timeout: 1) }
         let writer = JournalWriter(
@@ -124,10 +168,10 @@ public final class Daemon: @unchecked Sendable {
 
         for note in restoration.notes { log("restore: \(note)") }
         writer.recordDaemon("daemon_started", "hardware \(configuration.hardware.name); " + restoration.notes.joined(separator: "; "))
+        writer.recordActiveAtStart(restoration.controller.alarms.active)
         let daemon = Daemon(gauges: gauges, journalWriter: writer, server: server, post: post, log: log)
         // With the real-time set-up the loop gets a CPU to itself and the other threads keep off
         // it: the journal's fsyncs then complete elsewhere (RealTimeSetup.loopCPU).
-        let loopCPU = realTime ? RealTimeSetup.loopCPU : nil
         daemon.spawn("infusiond-loop") { loop.run(realTime: realTime, cpu: loopCPU, log: log) }
         daemon.spawn("infusiond-supervisor", keepingOff: loopCPU) { supervisor.run() }
         daemon.spawn("infusiond-journal", keepingOff: loopCPU) { writer.run() }
@@ -148,6 +192,9 @@ public final class Daemon: @unchecked Sendable {
 
     private func spawn(_ name: String, keepingOff cpu: Int32? = nil, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread {
+            // The kernel's name for the thread too (`ps -L`, `top -H`, /proc/PID/task/*/comm),
+            // at most 15 bytes.
+            _ = cposix_name_thread(name)
             if let cpu { RealTimeSetup.keepOff(cpu) }
             body()
         }
@@ -163,10 +210,12 @@ public final class Daemon: @unchecked Sendable {
     public func shutdown() {
         let wasInfusing: Bool
         switch post(.stopForShutdown) {
-        case .progress(let saved)?: wasInfusing = saved.wasInfusing
+        case .progress(let saved)?:
+            wasInfusing = saved.wasInfusing
+            journalWriter.finalProgress.withLock { $0 = saved }
         default:
             wasInfusing = false
-            log("shutdown: the loop did not answer; stopping it disables the motor")
+            log(SystemLog.marked(.error, "shutdown: the loop did not answer; stopping it disables the motor"))
         }
         server.stopRequested.store(true, ordering: .releasing)
         gauges.stopRequested.store(true, ordering: .releasing)

@@ -14,6 +14,8 @@ public struct JournalError: Error, Hashable, Sendable, CustomStringConvertible {
         case corrupt
         /// The hash chain does not hold: a record was changed, removed or inserted.
         case chainBroken
+        /// There is no journal and no seal: the pump's journal was never initialised.
+        case uninitialised
         case other
     }
 

@@ -1,4 +1,5 @@
 import CSerialPort
+import Glibc
 
 /// A serial port opened and configured through libserialport: the only way the product reaches
 /// the line. 8N1, no flow control, at the configured baud.
@@ -11,15 +12,29 @@ public final class LibSerialPortLink: @unchecked Sendable {
 
     public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
         public let description: String
+        /// The port is not there or not usable yet, rather than wrong: gone between a check and
+        /// the open (a USB adapter re-enumerating), busy (ModemManager probing it), or not yet
+        /// given its group by udev. The daemon's start exits 75 on it and systemd tries again.
+        public var notReady = false
     }
 
     public init(name: String, baud: Int) throws(Failure) {
         self.name = name
         var found: OpaquePointer?
-        try Self.check(sp_get_port_by_name(name, &found), "\(name): no such serial port")
-        guard let found else { throw Failure(description: "\(name): no such serial port") }
         do {
-            try Self.check(sp_open(found, SP_MODE_READ_WRITE), "\(name): cannot open")
+            try Self.check(Self.lookUp(name, &found), "\(name): no such serial port")
+        } catch {
+            throw Failure(description: error.description, notReady: true)
+        }
+        guard let found else { throw Failure(description: "\(name): no such serial port", notReady: true) }
+        do throws(Failure) {
+            let opened = sp_open(found, SP_MODE_READ_WRITE)
+            let code = opened == SP_ERR_FAIL ? sp_last_error_code() : 0
+            do {
+                try Self.check(opened, "\(name): cannot open")
+            } catch {
+                throw Failure(description: error.description, notReady: [EBUSY, EACCES, ENOENT, ENODEV, EAGAIN].contains(code))
+            }
             try Self.check(sp_set_baudrate(found, Int32(baud)), "\(name): cannot set \(baud) baud")
             try Self.check(sp_set_bits(found, 8), "\(name): cannot set 8 data bits")
             try Self.check(sp_set_parity(found, SP_PARITY_NONE), "\(name): cannot set no parity")
@@ -34,6 +49,19 @@ public final class LibSerialPortLink: @unchecked Sendable {
             throw error
         }
         port = found
+    }
+
+    /// libserialport (0.1.1, Debian 12) finds a port by the sysfs entry named after the part of
+    /// its name that follows `/dev/`, so a udev symlink, which is what a technician should name a
+    /// USB adapter by (`/dev/serial/by-id/usb-FTDI_…`, stable across re-plugging), is "not found"
+    /// (SP_ERR_ARG). Its target is: the name is resolved and looked up again. Found by the boot
+    /// stage, where an adapter named by a symlink made the daemon exit 78 for good.
+    static func lookUp(_ name: String, _ found: inout OpaquePointer?) -> sp_return {
+        let direct = sp_get_port_by_name(name, &found)
+        guard direct == SP_ERR_ARG, let resolved = realpath(name, nil) else { return direct }
+        defer { free(resolved) }
+        guard String(cString: resolved) != name else { return direct }
+        return sp_get_port_by_name(resolved, &found)
     }
 
     deinit {

@@ -14,12 +14,15 @@ import PumpHardware
 ///    fold the previous run's count), `CLD INF`, `VOL` units and value (what the caps allow,
 ///    rounded down), `RAT`, `RUN`;
 /// 4. `RAT` when the rate changes while running (same units: the pump refuses a units change);
+///    a change the running units cannot carry, or a volume target that has grown (a bolus on top
+///    of the basal), restarts the run: `STP`, then the start plan again with the new `VOL` and
+///    `RAT` (the pump refuses both while running);
 /// 5. otherwise `DIS` every poll interval, which is also the safe-mode heartbeat.
 public struct NE1000Session: Sendable {
     public let settings: SerialPumpSettings
 
     enum Purpose: Hashable, Sendable {
-        case handshake, stop, diameter, fold, clear, volumeUnits, volume, rate, run, poll
+        case handshake, stop, restart, diameter, fold, clear, volumeUnits, volume, rate, run, poll
     }
 
     struct InFlight: Sendable {
@@ -46,6 +49,11 @@ public struct NE1000Session: Sendable {
     private var runningRate: (value: Double, units: NE1000RateUnits)?
     private var volumeUnitsSent: NE1000VolumeUnits?
     private var startPlan: [Purpose] = []
+    /// The run is being restarted for a new volume target or rate units (order of business 4).
+    private var restarting = false
+    /// The rate the run was started at or last changed to, mL/h: only a rise above it (a bolus)
+    /// may need a larger volume target; the basal alone never outgrows the target it started with.
+    private var runStartRate = 0.0
     private var stopsThisEpisode = 0
     /// Open at start: a pump left running by an earlier host is stopped before anything else.
     private var stopEpisodeOpen = true
@@ -71,6 +79,13 @@ public struct NE1000Session: Sendable {
     private var lastPacketAt = ControlInstant.origin
     public private(set) var reading: UInt64 = 0
     public private(set) var readingWindow: (request: Int64, reply: Int64) = (0, 0)
+    /// The last reading was taken with the pump stopped.
+    public private(set) var readingStopped = false
+    /// Steps the loop commanded while the pump was known to stand still and no `RUN` was on the
+    /// wire: a start or a restart's round trips. The pump never makes them up, so the cross-check
+    /// allows for them (SERIAL-007); measured here because only the session knows the pump's state.
+    public private(set) var standstillSteps: Int64 = 0
+    private var commandedSeen: Int64?
 
     public private(set) var events: [SerialPumpEvent] = []
 
@@ -134,6 +149,7 @@ public struct NE1000Session: Sendable {
 
     /// The next request to send, or nil while one is in flight or nothing is due.
     public mutating func nextRequest(at now: ControlInstant, commanded: Int64) -> Outgoing? {
+        countStandstill(commanded: commanded)
         guard inFlight == nil else { return nil }
         if !handshakeDone {
             return send("SAF", String(settings.safeModeTimeoutSeconds), .handshake, at: now, commanded: commanded, forceSafe: true)
@@ -141,6 +157,7 @@ public struct NE1000Session: Sendable {
         let mustStop = (!target.running && !target.finishing) || fault != nil || stalled
         if mustStop {
             startPlan.removeAll()
+            restarting = false
             if stopEpisodeOpen, stopsThisEpisode < 2 {
                 stopsThisEpisode += 1
                 return send("STP", "", .stop, at: now, commanded: commanded)
@@ -162,8 +179,23 @@ public struct NE1000Session: Sendable {
                 if diameterSet != target.diameter { startPlan.insert(.diameter, at: 0) }
             }
             if !startPlan.isEmpty { return startStep(at: now, commanded: commanded) }
-        } else if let running = runningRate, prompt == .infusing, abs(running.value * running.units.millilitresPerHour - target.rate) > 1e-9 {
-            if let value = NE1000Number.request(target.rate / running.units.millilitresPerHour), target.rate > 0 {
+        } else if let running = runningRate, prompt == .infusing, target.rate > 0 {
+            let value = NE1000Number.request(target.rate / running.units.millilitresPerHour)
+            if !restarting, value == nil || (target.rate > runStartRate + 1e-9 && volumeTargetShort) {
+                // The pump refuses VOL and a change of rate units while running: stop, and start
+                // again with the new target (a bolus on top of the basal: issue 14, finding 3).
+                restarting = true
+                events.append(
+                    SerialPumpEvent(
+                        at: now, message: "restarting the run for \(target.rate) mL/h and a volume target of \(target.volumeLimit) mL"))
+                return send("STP", "", .restart, at: now, commanded: commanded)
+            }
+            // Compared as written: a rate four digits cannot carry exactly is sent once, not at
+            // every turn (it once would have been, since the pump's value never equals it).
+            if let value, let written = NE1000Number.parse(Substring(value)), written != running.value {
+                runningRate = (written, running.units)
+                runStartRate = target.rate
+                fastestSinceConfirmed = max(fastestSinceConfirmed, target.rate)
                 return send("RAT", value + running.units.rawValue, .rate, at: now, commanded: commanded)
             }
         }
@@ -172,6 +204,25 @@ public struct NE1000Session: Sendable {
             return send("DIS", "", .poll, at: now, commanded: commanded)
         }
         return nil
+    }
+
+    /// Adds what the loop commanded since the last call if the pump stood still meanwhile: it has
+    /// not answered a `RUN` of this run (stopped, paused, or not yet heard from) and no `RUN` is
+    /// in flight, whose outcome the latency allowance covers instead.
+    private mutating func countStandstill(commanded: Int64) {
+        defer { commandedSeen = commanded }
+        guard let seen = commandedSeen, commanded > seen else { return }
+        if prompt != .infusing, inFlight?.purpose != .run {
+            standstillSteps &+= commanded &- seen
+        }
+    }
+
+    /// The loop wants the pump to deliver more than the volume target it was given still allows,
+    /// by more than the target's last digit and a reading's: a bolus began on top of the basal.
+    private var volumeTargetShort: Bool {
+        let pumpRemaining = runVolume - runCount
+        let quantum = runUnits.millilitres * NE1000Number.lastDigit(of: runVolume / runUnits.millilitres)
+        return target.volumeLimit > pumpRemaining + 2 * quantum + resolutionMillilitres
     }
 
     private mutating func startStep(at now: ControlInstant, commanded: Int64) -> Outgoing? {
@@ -203,6 +254,8 @@ public struct NE1000Session: Sendable {
             runningRate = (NE1000Number.parse(Substring(value)) ?? 0, units)
             return send("RAT", value + units.rawValue, .rate, at: now, commanded: commanded)
         case .run:
+            restarting = false
+            runStartRate = target.rate
             unsettled = true
             // Ours from the moment it is sent: a RUN whose reply is lost may still have started.
             runStarted = true
@@ -300,6 +353,9 @@ public struct NE1000Session: Sendable {
         case .handshake:
             handshakeDone = true
             events.append(SerialPumpEvent(at: now, message: "pump answered; safe mode \(settings.safeModeTimeoutSeconds) s"))
+        case .restart:
+            events.append(SerialPumpEvent(at: now, message: "STP for the restart answered: pump \(newPrompt == .paused ? "paused" : newPrompt == .stopped ? "stopped" : "still infusing")"))
+            if newPrompt == .stopped { runningRate = nil }
         case .stop:
             stopEpisodeOpen = stopsThisEpisode < 2
             events.append(SerialPumpEvent(at: now, message: "STP \(stopsThisEpisode) of 2 answered: pump \(newPrompt == .stopped ? "stopped" : newPrompt == .paused ? "paused" : "still infusing")"))
@@ -330,6 +386,7 @@ public struct NE1000Session: Sendable {
             fastestSinceConfirmed = newPrompt == .infusing ? (runningRate.map { $0.value * $0.units.millilitresPerHour } ?? 0) : 0
             reading &+= 1
             readingWindow = (flight.commandedAtRequest, commanded)
+            readingStopped = newPrompt != .infusing
             // A pump that stopped by itself short of its target, or runs when told to stop, is
             // not doing what it was told.
             if flight.purpose == .poll, wasRunning, newPrompt == .stopped, runVolume - runCount > resolutionMillilitres, target.running {
@@ -393,6 +450,7 @@ public struct NE1000Session: Sendable {
         if fault == nil { fault = newFault }
         faultSeenByLoop = false
         startPlan.removeAll()
+        restarting = false
         stopEpisodeOpen = true
         stopsThisEpisode = 0
         if events.count > 256 { events.removeFirst(events.count - 256) }

@@ -1,3 +1,4 @@
+import CPosixShims
 import Foundation
 import InfusionCore
 import PumpHardware
@@ -24,12 +25,21 @@ public final class SerialPumpDriver: Sendable {
     private let log: @Sendable (SerialPumpEvent) -> Void
 
     /// Opens the port now, so a missing or busy port is an error at start, naming it.
-    public init(portName: String, settings: SerialPumpSettings, log: @escaping @Sendable (SerialPumpEvent) -> Void) throws(LibSerialPortLink.Failure) {
+    /// `threadSetUp` runs first on the driver's own thread: the daemon keeps it off the loop's CPU
+    /// there, as it does its other threads.
+    public init(
+        portName: String, settings: SerialPumpSettings, threadSetUp: @escaping @Sendable () -> Void = {},
+        log: @escaping @Sendable (SerialPumpEvent) -> Void
+    ) throws(LibSerialPortLink.Failure) {
         self.portName = portName
         self.settings = settings
         self.log = log
         let link = try LibSerialPortLink(name: portName, baud: settings.baud)
-        let thread = Thread { [self] in self.serve(link) }
+        let thread = Thread { [self] in
+            _ = cposix_name_thread("ne1000-driver")
+            threadSetUp()
+            self.serve(link)
+        }
         thread.name = "ne1000-driver"
         thread.start()
     }
@@ -118,15 +128,15 @@ public final class SerialPumpDriver: Sendable {
 
             if session.reading != lastReading {
                 lastReading = session.reading
-                confirmedSteps += Int64(((session.confirmedMillilitres - lastConfirmed) * stepsPerMillilitre).rounded())
+                confirmedSteps &+= Int64(saturating: (session.confirmedMillilitres - lastConfirmed) * stepsPerMillilitre)
                 lastConfirmed = session.confirmedMillilitres
             }
             let report = SmartPumpReport(
                 reading: session.reading, confirmedSteps: confirmedSteps,
                 commandedAtRequest: session.readingWindow.request, commandedAtReply: session.readingWindow.reply,
-                resolutionSteps: Int64((session.resolutionMillilitres * stepsPerMillilitre).rounded(.up)),
-                unconfirmedSteps: Int64((session.unconfirmedMillilitres(at: MonotonicClock.now()) * stepsPerMillilitre).rounded(.up)),
-                stalled: session.stalled)
+                resolutionSteps: Int64(saturating: session.resolutionMillilitres * stepsPerMillilitre, rounding: .up),
+                unconfirmedSteps: Int64(saturating: session.unconfirmedMillilitres(at: MonotonicClock.now()) * stepsPerMillilitre, rounding: .up),
+                stalled: session.stalled, pumpStopped: session.readingStopped, standstillSteps: session.standstillSteps)
             let healthy = session.handshakeDone && (session.fault.map { $0.alarm != .pumpLinkLost } ?? true)
             mailbox.withLock {
                 $0.report = report

@@ -11,8 +11,8 @@ struct InfusionCtl: ParsableCommand {
         abstract: "Talk to infusiond over its local socket.",
         subcommands: [
             Status.self, Library.self, LoadSyringe.self, UnloadSyringe.self, Prime.self, Program.self, Start.self, Pause.self,
-            Resume.self, Stop.self, Bolus.self, Alarms.self, Ack.self, Silence.self, Reset.self, History.self, ReloadLibrary.self,
-            Simulate.self,
+            Resume.self, Stop.self, Bolus.self, Alarms.self, Ack.self, Silence.self, Reset.self, NewPatient.self, Vitals.self, History.self,
+            ReloadLibrary.self, AcceptJournal.self, Simulate.self,
         ])
 
     /// ArgumentParser's own usage status is 64; the contract is 2. Help and completions exit 0.
@@ -101,7 +101,9 @@ struct Prime: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Fill the line before the patient is connected: a syringe loaded, no program (at most 5 mL).")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Volume, e.g. \"0.5 mL\".") var volume: String
-    func run() throws { try Invocation.perform(.prime(volume: volume), options, as: Done.self) { _ in "" } }
+    @Flag(help: "Confirm the line is disconnected from the patient: needed once a program has started on this pump.")
+    var lineDisconnected = false
+    func run() throws { try Invocation.perform(.prime(volume: volume, lineDisconnected: lineDisconnected), options, as: Done.self) { _ in "" } }
 }
 
 struct Program: ParsableCommand {
@@ -189,6 +191,44 @@ struct Reset: PlainCommand {
     @OptionGroup var options: GlobalOptions
 }
 
+struct NewPatient: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new-patient",
+        abstract: "Start a new patient, or correct the weight: the caps count from nothing for them (logged).",
+        discussion: """
+            Refused while a program is under way or the loaded syringe's line is on the present patient \
+            (unload it first: a new patient needs a new line). The previous patient's drug no longer \
+            counts against the caps, and a program not yet started is dropped.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The patient's weight, e.g. \"70 kg\".") var weight: String
+    @Option(name: .customLong("id"), help: "The hospital's patient identifier (letters, digits, . - _).") var patientID: String?
+    func validate() throws {
+        if let patientID, let problem = PatientIdentifier.problem(with: patientID) { throw ValidationError("--id \(problem)") }
+    }
+    func run() throws { try Invocation.perform(.newPatient(weight: weight, id: patientID), options, as: Done.self) { _ in "" } }
+}
+
+struct Vitals: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chart observations measured by hand: blood pressure, respiratory rate, heart rate, SpO2 (logged).",
+        discussion: """
+            The vital-signs interlock judges them with the oximeter's values, against the drug library's \
+            bands, from the moment they are recorded until they are older than the library's chart_every.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Blood pressure from a cuff, systolic/diastolic in mmHg, e.g. \"150/95\".") var bp: String?
+    @Option(help: "Respiratory rate, counted, breaths a minute.") var rr: String?
+    @Option(help: "Heart rate, beats a minute.") var hr: String?
+    @Option(help: "SpO2, percent.") var spo2: String?
+    func validate() throws {
+        guard bp != nil || rr != nil || hr != nil || spo2 != nil else { throw ValidationError("give at least one of --bp, --rr, --hr, --spo2") }
+    }
+    func run() throws {
+        try Invocation.perform(.vitals(ChartArguments(bloodPressure: bp, respiratoryRate: rr, heartRate: hr, spo2: spo2)), options, as: Done.self) { _ in "" }
+    }
+}
+
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The event log; --verify checks its hash chain.")
     @OptionGroup var options: GlobalOptions
@@ -202,6 +242,9 @@ struct History: ParsableCommand {
                 let who = event.uid.map { " uid \($0) pid \(event.pid ?? 0) \(event.role ?? "no role")" } ?? ""
                 return "\(event.id) \(event.wallTime) \(event.type)\(who): \(event.details)"
             }
+            if let omitted = result.omittedEvents {
+                lines.insert("(\(omitted) more events did not fit one answer; ask again with --since)", at: 0)
+            }
             if let verified = result.verifiedEvents { lines.append("chain verified: \(verified) events") }
             return lines.joined(separator: "\n")
         }
@@ -212,6 +255,21 @@ struct ReloadLibrary: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reload-library", abstract: "Re-read the drug library (admin).")
     @OptionGroup var options: GlobalOptions
     func run() throws { try Invocation.perform(.reloadLibrary, options, as: LibraryResult.self) { "\($0.name) \($0.version) in force" } }
+}
+
+struct AcceptJournal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accept-journal",
+        abstract: "Accept a journal found lost (journal_lost) as it is, saying why (admin; logged).",
+        discussion: """
+            The daemon found its journal missing, emptied, replaced, rolled back or edited, and delivers \
+            nothing while it stands unaccepted: the totals the caps count against cannot be trusted. \
+            Accepting makes what the journal holds the record from here on; check the patient's chart first \
+            (docs/operations.md). Then reset the alarm.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Why, for the log: e.g. \"disk replaced; totals checked against the chart\".") var reason: String
+    func run() throws { try Invocation.perform(.acceptJournal(reason: reason), options, as: Done.self) { _ in "" } }
 }
 
 struct Simulate: ParsableCommand {

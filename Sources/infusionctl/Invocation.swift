@@ -26,6 +26,11 @@ enum Invocation {
         } catch {
             throw ClientFailure(5, "infusiond answered something this infusionctl cannot read: \(String(decoding: line, as: UTF8.self))")
         }
+        // An answer to another request is no answer to this one; only a refusal written before
+        // the request was read (busy, at the connection cap) carries no id.
+        guard response.id == "1" || (response.id == nil && !response.ok) else {
+            throw ClientFailure(5, "infusiond answered request \(response.id.map(\.debugDescription) ?? "without an id") to request \"1\": \(String(decoding: line, as: UTF8.self))")
+        }
         if options.json { print(String(decoding: line, as: UTF8.self)) }
         if let error = response.error {
             if !options.json { printError("infusionctl: \(command.name) refused (\(error.code.rawValue)): \(error.message)") }

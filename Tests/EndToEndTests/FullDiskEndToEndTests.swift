@@ -1,5 +1,6 @@
 import ControlProtocol
 import Foundation
+import InfusionTestSupport
 import Glibc
 import Testing
 
@@ -30,6 +31,16 @@ struct FullDiskEndToEndTests {
         #expect(written > 0)
         _ = try rig.expectDeliveryStoppedByJournalFailure()
 
+        // A command is recorded before it takes effect, or it does not take effect (issue 15):
+        // an acknowledgement the log cannot take is refused and changes nothing; a stop, which
+        // only takes the pump toward no delivery, is obeyed all the same.
+        let ack = rig.ctl("ack", "journal_failure")
+        #expect(ack.status == 3 && ack.error.contains("could not be recorded first"), "\(ack.status): \(ack.output) \(ack.error)")
+        #expect(try rig.status().alarms.contains { $0.id == "journal_failure" && !$0.acknowledged })
+        let stop = rig.ctl("stop")
+        #expect(stop.status == 0, "\(stop.status): \(stop.error)")
+        #expect(try rig.status().state == "syringe_loaded")
+
         // Space again.
         try FileManager.default.removeItem(atPath: filler)
         try rig.expectRecoveryFromJournalFailure()
@@ -59,7 +70,7 @@ struct FullDiskEndToEndTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
-        do { try process.run() } catch { return -1 }
+        do { try launch(process) } catch { return -1 }
         process.waitUntilExit()
         return process.terminationStatus
     }

@@ -24,7 +24,7 @@ struct HostileSocketTests {
     ]
 
     @Test(
-        "bad lines, random bytes, oversized and truncated lines, thousands of connects and watchers that never read: well-formed clients are answered throughout and the infusion is untouched"
+        "bad lines, random bytes, oversized and truncated lines, thousands of connects, watchers that never read, and flooding, reconnecting and blank-line clients at once: well-formed clients are answered throughout and the infusion is untouched"
     )
     func hostileClients() throws {
         let rig = try DaemonRig(scale: 1)
@@ -37,15 +37,16 @@ struct HostileSocketTests {
         // Each bad line on its own connection's pace (under the rate limit) gets one refusal, and
         // none is taken as a stop though most name one.
         let wrong = try rig.connect()
+        let wrongReplies = LineReader(wrong)
         for (index, line) in Self.badLines.enumerated() {
             wrong.write(Data((line + "\n").utf8))
-            let reply = try Self.readLine(wrong)
+            let reply = try wrongReplies.next()
             #expect(reply.contains("\"ok\":false"), "line \(index) \(line.prefix(60).debugDescription) answered \(reply)")
             usleep(60_000)
         }
         // A blank line is skipped, not answered: the next reply is the next request's.
         wrong.write(Data(" \t\r\n\n{\"v\":1,\"id\":\"after-blank\",\"command\":\"status\"}\n".utf8))
-        let afterBlank = try Self.readLine(wrong)
+        let afterBlank = try wrongReplies.next()
         #expect(afterBlank.contains("\"after-blank\""), "\(afterBlank)")
         try wrong.close()
         try Self.expectAnswered(rig, after: "bad lines")
@@ -62,10 +63,11 @@ struct HostileSocketTests {
 
         // A line of 1 MiB is refused once as too long, and the line after it is read normally.
         let long = try rig.connect()
+        let longReplies = LineReader(long)
         long.write(Data(repeating: UInt8(ascii: "x"), count: 1 << 20) + Data("\n{\"v\":1,\"command\":\"status\"}\n".utf8))
-        let tooLong = try Self.readLine(long)
+        let tooLong = try longReplies.next()
         #expect(tooLong.contains("\"too_long\""), "\(tooLong)")
-        let after = try Self.readLine(long)
+        let after = try longReplies.next()
         #expect(after.contains("\"ok\":true") && after.contains("\"running\""), "\(after)")
         try long.close()
 
@@ -87,6 +89,23 @@ struct HostileSocketTests {
         try Self.expectAnswered(rig, after: "2 000 connects", allowBusy: true)
         for watcher in stuck { try watcher.close() }
         try Self.expectAnswered(rig, after: "the watchers leaving")
+
+        // Issue 15's attacks at once: eight clients writing as fast as the socket takes, four
+        // reconnecting with unknown commands, one sending only blank lines. A fresh client is
+        // answered throughout, and the program's record stays in the log.
+        let flood = try SocketFairnessEndToEndTests.Flood(rig: rig, connections: 8)
+        defer { flood.stop() }
+        let blank = try rig.connect()
+        let reconnecting = SocketFairnessEndToEndTests.reconnecting(to: rig.socket, clients: 4, rounds: 30, kinds: 30)
+        for round in 0..<10 {
+            blank.write(Data(" \n\n".utf8))
+            try Self.expectAnswered(rig, after: "round \(round) of the combined flood")
+        }
+        while reconnecting.contains(where: { !$0.isFinished }) { usleep(10_000) }
+        let history = rig.ctl("history", "--limit", "10000").output
+        #expect(history.contains("program") && history.contains("requested"), "the program's record is gone: \(history.suffix(1_000))")
+        try? blank.close()
+        flood.stop()
 
         let final = try rig.status()
         #expect(final.state == "running", "\(final.state): \(final.alarms)")
@@ -110,14 +129,26 @@ struct HostileSocketTests {
         #expect(outcome.output.contains("\"state\":\"running\""), "after \(attack): \(outcome.output)")
     }
 
-    /// One reply line; throws if the daemon closes first.
-    static func readLine(_ handle: FileHandle) throws -> String {
-        var received = Data()
-        while !received.contains(0x0A) {
-            let more = handle.availableData
-            guard !more.isEmpty else { throw RigError("closed after \(received.count) bytes") }
-            received.append(more)
+    /// Reads reply lines from one connection, keeping what arrived past the line asked for: two
+    /// replies can come in one read (the refusal of a 1 MiB line and the answer after it once did,
+    /// and a reader that dropped the second waited ten minutes for the idle timeout).
+    final class LineReader {
+        let handle: FileHandle
+        private var received = Data()
+
+        init(_ handle: FileHandle) { self.handle = handle }
+
+        /// One reply line; throws if the daemon closes first.
+        func next() throws -> String {
+            while !received.contains(0x0A) {
+                let more = handle.availableData
+                guard !more.isEmpty else { throw RigError("closed after \(received.count) bytes") }
+                received.append(more)
+            }
+            let end = received.firstIndex(of: 0x0A)!
+            let line = String(decoding: received[received.startIndex..<end], as: UTF8.self)
+            received = Data(received[received.index(after: end)...])
+            return line
         }
-        return String(decoding: received.prefix { $0 != 0x0A }, as: UTF8.self)
     }
 }

@@ -45,6 +45,10 @@ struct JournalIOErrorEndToEndTests {
         #expect((restarted.ledgerMg ?? 0) >= (stopped.ledgerMg ?? .infinity), "ledger \(restarted.ledgerMg ?? 0) after the restart, \(stopped.ledgerMg ?? 0) before")
         let reverified = rig.ctl("history", "--verify")
         #expect(reverified.status == 0, "\(reverified.output) \(reverified.error)")
+        // The events of the failure itself were taken from the loop while every append failed:
+        // they are written once the disk answers, not lost with the failed batch.
+        let history = rig.ctl("history", "--limit", "10000").output.split(separator: "\n")
+        #expect(history.contains { $0.contains("alarm_raised") && $0.contains("journal_failure") }, "\(history.suffix(20))")
         #expect(rig.stop(signal: SIGTERM) == 0)
     }
 }

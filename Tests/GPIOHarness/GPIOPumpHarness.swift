@@ -35,7 +35,7 @@ struct GPIOPumpHarness: ParsableCommand {
         let start = MonotonicClock.now()
         let kernel: LibGPIODLines
         do {
-            kernel = try LibGPIODLines(map: map)
+            kernel = try LibGPIODLines(map: map, consumer: "gpiopump-harness")
         } catch {
             FileHandle.standardError.write(Data("gpiopump-harness: \(error)\n".utf8))
             throw ExitCode(1)

@@ -21,6 +21,8 @@ struct HarnessLoop {
     private var reportedState: InfusionState?
     private var reportedAlarms: UInt32 = 0
     private var reportedPresses: Int64 = 0
+    private var reportedStopHeld = false
+    private var reportedSilencePresses: Int64 = 0
     private var nextStatus: ControlInstant
     private var commands = CommandReader()
     private var costs = PeriodCosts()
@@ -50,7 +52,7 @@ struct HarnessLoop {
             device.apply(actuation, at: now, interval: Self.period)
             costs.record(nanoseconds: (MonotonicClock.now() - now).nanoseconds)
             ticks += 1
-            report(at: now)
+            report(sensors, at: now)
             previousTick = now
             if ticks % 10 == 0 {
                 for command in commands.pending() {
@@ -69,9 +71,9 @@ struct HarnessLoop {
         }
     }
 
-    /// Each new alarm and demand press with the edge behind it, each change of state, and a
-    /// status line every 100 ms.
-    private mutating func report(at now: ControlInstant) {
+    /// Each new alarm, demand press and key change with the edge behind it, each change of state,
+    /// and a status line every 100 ms.
+    private mutating func report(_ sensors: SensorSnapshot, at now: ControlInstant) {
         let active = AlarmSystem.mask { controller.alarms.isActive($0) }
         if active & ~reportedAlarms != 0 {
             for alarm in AlarmID.allCases where controller.alarms.isActive(alarm) && reportedAlarms & AlarmSystem.mask({ $0 == alarm }) == 0 {
@@ -92,6 +94,14 @@ struct HarnessLoop {
             line.previousTickAt = previousTick.nanoseconds
             line.print()
         }
+        if sensors.stopKeyHeld != reportedStopHeld {
+            reportedStopHeld = sensors.stopKeyHeld
+            keyLine("stop_key", .stopKey, sensors, at: now).print()
+        }
+        if sensors.silenceKeyPresses != reportedSilencePresses {
+            reportedSilencePresses = sensors.silenceKeyPresses
+            keyLine("silence_key", .silenceKey, sensors, at: now).print()
+        }
         if controller.state != reportedState {
             reportedState = controller.state
             status("state", at: now).print()
@@ -100,6 +110,18 @@ struct HarnessLoop {
             nextStatus = now + .milliseconds(100)
             status("status", at: now).print()
         }
+    }
+
+    /// A key's change, with the kernel's stamp on its edge and what the tick did with it.
+    private func keyLine(_ event: String, _ key: PinFunction, _ sensors: SensorSnapshot, at now: ControlInstant) -> HarnessReport {
+        var line = status(event, at: now)
+        line.edgeAt = device.lines.lastEdge[key.rawValue]?.nanoseconds
+        line.edgeReceivedAt = device.lines.lastEdgeReceived[key.rawValue]?.nanoseconds
+        line.previousTickAt = previousTick.nanoseconds
+        line.stopKeyHeld = sensors.stopKeyHeld
+        line.silenceKeyPresses = sensors.silenceKeyPresses
+        line.audible = controller.alarms.indicator(at: now).audible
+        return line
     }
 
     private func status(_ event: String, at now: ControlInstant) -> HarnessReport {

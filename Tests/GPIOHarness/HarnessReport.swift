@@ -27,6 +27,10 @@ struct HarnessReport: Encodable {
     var lineWriteNanoseconds: Int64?
     var lineReadNanoseconds: Int64?
     var reason: String?
+    /// The front panel's keys as the tick read them, and whether the alarm sound is on.
+    var stopKeyHeld: Bool?
+    var silenceKeyPresses: Int64?
+    var audible: Bool?
 
     init(_ event: String, at: Int64) {
         self.event = event

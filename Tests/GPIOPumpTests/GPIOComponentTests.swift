@@ -107,11 +107,12 @@ struct GPIOComponentTests {
             try reader.poll(&lines, at: ControlInstant(nanoseconds: Int64(millisecond) * 1_000_000))
         }
         #expect(reader.readings == 0)
-        #expect(reader.stuckReadouts == 100)
+        #expect(reader.stuckReadouts == 100 && reader.dataLowAtLastPoll)
         #expect(reader.newtons(at: ControlInstant(nanoseconds: 100_000_000)).isNaN)
-        // Stuck high: never ready, never read.
+        // Stuck high: never ready, never read — and said so, though the stuck count stays
+        // (red team, issue 16: the count alone kept naming a stuck-low line after it went high).
         lines.level = true
         try reader.poll(&lines, at: ControlInstant(nanoseconds: 101_000_000))
-        #expect(reader.readings == 0 && reader.stuckReadouts == 100)
+        #expect(reader.readings == 0 && reader.stuckReadouts == 100 && !reader.dataLowAtLastPoll)
     }
 }

@@ -18,7 +18,7 @@ struct Board: Sendable {
     }
 
     /// Everything as on a ready pump: the board's 4.7 kΩ pull-up on EN, the syringe clamped, the
-    /// plunger away from both ends, liquid at the air sensor, the button up. The encoder is left
+    /// plunger away from both ends, liquid at the air sensor, the button and the keys up. The encoder is left
     /// at the pull-ups the backend requested (A and B high).
     func idle(hx711DataHigh: Bool) {
         chip.setPull(offset(.enable), high: true)
@@ -27,6 +27,8 @@ struct Board: Sendable {
         drive(.airInLine, asserted: false)
         if map[.home] != nil { drive(.home, asserted: false) }
         if map[.demandButton] != nil { drive(.demandButton, asserted: false) }
+        if map[.stopKey] != nil { drive(.stopKey, asserted: false) }
+        if map[.silenceKey] != nil { drive(.silenceKey, asserted: false) }
         chip.setPull(offset(.hx711Data), high: hx711DataHigh)
     }
 }

@@ -41,6 +41,13 @@ struct Checks {
             _ = try process.await("a status after the board settled", after: taken.int("at") + 50_000_000, within: 10) {
                 $0.string("event") == "status"
             }
+            // Requesting STOP with its pull-up makes gpio-sim read it held until idle() closes
+            // the contact; that edge reaches the harness through gpio-sim's threaded handler,
+            // which under TCG once came after the 50 ms above, and the start was refused for a
+            // held STOP (KEYS-001). Wait until the harness's last word on STOP is "released".
+            try waitUntil("STOP released after the board went idle", within: 10) {
+                process.lines.last { $0.string("event") == "stop_key" }?.bool("stop_key_held") != true
+            }
         } catch {
             process.kill()
             throw CheckFailure("\(error); harness said: \(process.log)")
@@ -52,7 +59,15 @@ struct Checks {
     func startDelivering(_ process: HarnessProcess) throws -> [String: Any] {
         let sent = monotonicNanoseconds()
         process.send("start")
-        let running = try process.await("running", after: sent, within: 10) { $0.string("state") == "running" }
+        let running: [String: Any]
+        do {
+            running = try process.await("running", after: sent, within: 10) { $0.string("state") == "running" }
+        } catch {
+            // What the harness said instead: a refusal, the last state, its standard error.
+            let since = process.lines.filter { $0.int("at") > sent }
+            let refused = since.first { $0.string("event") == "refused" }.map { "refused: \($0.string("reason") ?? "?")" } ?? "no refusal"
+            throw CheckFailure("\(error); \(refused); last state \(since.last?.string("state") ?? "none"); harness said: \(process.log)")
+        }
         try waitUntil("EN at its enabled level", within: 2) { board.asserted(.enable) }
         return running
     }

@@ -10,7 +10,7 @@ final class HarnessProcess: @unchecked Sendable {
     private let pid: pid_t
     private let input: Int32
     private let lock = NSLock()
-    private var output = ""
+    private var printed = ""
     private var errors = ""
     private var status: Int32?
 
@@ -38,7 +38,7 @@ final class HarnessProcess: @unchecked Sendable {
         guard spawned == 0 else { throw CheckFailure("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         pid = child
         input = stdinPipe[1]
-        collect(stdoutPipe[0]) { $0.output += $1 }
+        collect(stdoutPipe[0]) { $0.printed += $1 }
         collect(stderrPipe[0]) { $0.errors += $1 }
     }
 
@@ -59,6 +59,9 @@ final class HarnessProcess: @unchecked Sendable {
 
     var log: String { lock.withLock { errors } }
 
+    /// Everything it has written to standard output so far.
+    var output: String { lock.withLock { printed } }
+
     /// The exit status once it has exited (reaping it), else nil.
     var exitStatus: Int32? {
         lock.withLock {
@@ -71,7 +74,7 @@ final class HarnessProcess: @unchecked Sendable {
     }
 
     var lines: [[String: Any]] {
-        lock.withLock { output }.split(separator: "\n").compactMap {
+        lock.withLock { printed }.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
     }

@@ -12,16 +12,7 @@ struct KernelTrace {
 
     /// Finds the simulated chip's base under /sys/class/gpio.
     init(board: Board) throws {
-        let classDirectory = "/sys/class/gpio"
-        let label = board.map[.step]!.address.chip
-        var base: Int?
-        for entry in try FileManager.default.contentsOfDirectory(atPath: classDirectory) where entry.hasPrefix("gpiochip") {
-            let read = { (name: String) in
-                (try? String(contentsOfFile: "\(classDirectory)/\(entry)/\(name)", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            if read("label") == label { base = read("base").flatMap { Int($0) } }
-        }
-        guard let base else { throw CheckFailure("no \(classDirectory)/gpiochip* labelled \(label)") }
+        let base = try Self.base(of: board)
         step = base + board.offset(.step)
         direction = base + board.offset(.direction)
         // Enabled on the kernel command line (trace_event=gpio:gpio_value), not here. Enabling a
@@ -30,6 +21,20 @@ struct KernelTrace {
         guard (try? Self.read("events/gpio/gpio_value/enable"))?.hasPrefix("1") == true else {
             throw CheckFailure("the gpio_value tracepoint is not enabled: boot with trace_event=gpio:gpio_value")
         }
+    }
+
+    /// The simulated chip's first global line number (gpiolib's numbering, in the trace and in
+    /// debugfs), from /sys/class/gpio.
+    static func base(of board: Board) throws -> Int {
+        let classDirectory = "/sys/class/gpio"
+        let label = board.map[.step]!.address.chip
+        for entry in try FileManager.default.contentsOfDirectory(atPath: classDirectory) where entry.hasPrefix("gpiochip") {
+            let read = { (name: String) in
+                (try? String(contentsOfFile: "\(classDirectory)/\(entry)/\(name)", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if read("label") == label, let base = read("base").flatMap({ Int($0) }) { return base }
+        }
+        throw CheckFailure("no \(classDirectory)/gpiochip* labelled \(label)")
     }
 
     /// (STEP rising edges, of which with DIR low) traced since boot. Callers take the difference

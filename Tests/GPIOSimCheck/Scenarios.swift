@@ -1,4 +1,5 @@
 import Foundation
+import GPIOPump
 import PumpHardware
 
 extension Checks {
@@ -104,6 +105,57 @@ extension Checks {
         }
     }
 
+    /// KEYS-001: STOP pauses delivery in the tick that receives its edge and holds it while held;
+    /// SILENCE, once its press has settled (a doubtful SILENCE quiets nothing), pauses the sound of
+    /// a sounding alarm. Both through the kernel, with no socket anywhere.
+    mutating func frontPanelKeys() {
+        scenario("STOP and SILENCE keys") { checks in
+            let process = try checks.launch()
+            defer { process.kill() }
+            _ = try checks.startDelivering(process)
+            let pressed = monotonicNanoseconds()
+            checks.board.drive(.stopKey, asserted: true)
+            let stop = try process.await("STOP read", after: pressed, within: 5) {
+                $0.string("event") == "stop_key" && $0.bool("stop_key_held") == true
+            }
+            checks.check(
+                "STOP pauses delivery and drops EN in the tick that reads it",
+                stop.string("state") == "paused" && stop.bool("enable_asserted") == false,
+                "state \(stop.string("state") ?? "?"), enable_asserted \(stop.bool("enable_asserted").map(String.init) ?? "absent")")
+            checks.checkActedOnInReceivingPeriod("STOP key", stop, since: pressed)
+            let resumeSent = monotonicNanoseconds()
+            process.send("resume")
+            let refused = try process.await("resume refused", after: resumeSent, within: 5) { $0.string("event") == "refused" }
+            checks.check("no resume while STOP is held", (refused.string("reason") ?? "").contains("KEYS-001"), refused.string("reason") ?? "")
+            let released = monotonicNanoseconds()
+            checks.board.drive(.stopKey, asserted: false)
+            _ = try process.await("STOP released", after: released, within: 5) {
+                $0.string("event") == "stop_key" && $0.bool("stop_key_held") == false
+            }
+            let resumed = monotonicNanoseconds()
+            process.send("resume")
+            _ = try process.await("running again", after: resumed, within: 5) { $0.string("state") == "running" }
+
+            let opened = monotonicNanoseconds()
+            checks.board.drive(.clamp, asserted: false)
+            _ = try process.await("an alarm sounding", after: opened, within: 5) { $0.string("event") == "alarm" }
+            let silenced = monotonicNanoseconds()
+            checks.board.drive(.silenceKey, asserted: true)
+            let press = try process.await("SILENCE read", after: silenced, within: 5) { $0.string("event") == "silence_key" }
+            checks.board.drive(.silenceKey, asserted: false)
+            checks.check(
+                "SILENCE pauses the alarm sound", press.int("silence_key_presses") == 1 && press.bool("audible") == false,
+                "presses \(press.int("silence_key_presses")), audible \(press.bool("audible").map(String.init) ?? "absent")")
+            checks.figure("SILENCE: kernel's edge stamp to the tick that acted", "\(microseconds(press.int("at") - press.int("edge_at"))) µs (50 ms settling)")
+            var buzzing = 0
+            for _ in 0..<50 {
+                if checks.board.asserted(.buzzer) { buzzing += 1 }
+                usleep(10_000)
+            }
+            checks.check("the buzzer line stays off once silenced", buzzing == 0, "\(buzzing) of 50 samples over 0.5 s read the buzzer on")
+        }
+    }
+
     /// The HX711 read for real through the kernel: DOUT held low is a stuck line, never 0 N, and
     /// no syringe is accepted without a reading.
     mutating func forceSensorAbsent() {
@@ -132,7 +184,25 @@ extension Checks {
             let log = second.log.trimmingCharacters(in: .whitespacesAndNewlines)
             checks.check(
                 "second backend refused, naming chip and line",
-                second.exitStatus == 1 && log.contains("held by another process") && log.contains("line"), "exit \(second.exitStatus.map(String.init) ?? "none"): \(log)")
+                second.exitStatus == 1 && log.contains("held by another process") && log.contains("consumer \"gpiopump-harness\""), "exit \(second.exitStatus.map(String.init) ?? "none"): \(log)")
+        }
+    }
+
+    /// GPIO-007: a chip is found by every name v1's `gpiod_chip_open_lookup` takes (label, name,
+    /// number, path) on both APIs; v2 has no lookup of its own, so the backend looks through
+    /// `/dev/gpiochip*` (a number once never matched there).
+    mutating func chipLookup() {
+        scenario("chip found by label, name, number and path") { checks in
+            let name = URL(fileURLWithPath: checks.board.chip.directory).lastPathComponent
+            let device = "/dev/\(name)"
+            let number = String(name.dropFirst("gpiochip".count))
+            let label = checks.board.map[.step]?.address.chip ?? "?"
+            for found in [label, name, number, device] {
+                checks.check("chip found as \"\(found)\" (\(LibGPIODLines.api))", LibGPIODLines.chipPresent(found), "\(device), label \(label)")
+            }
+            for absent in ["gpiochip97", "97", "/dev/gpiochip97", "no-such-label"] {
+                checks.check("no chip \"\(absent)\"", !LibGPIODLines.chipPresent(absent), "looked through /dev/gpiochip*")
+            }
         }
     }
 }

@@ -6,11 +6,19 @@ import PumpHardware
 /// drives contacts and reads outputs through gpio-sim's sysfs, and prints PASS/FAIL lines and
 /// figures (docs/testing.md, "The GPIO path in the kernel"). Exits 0 only if every check passed.
 ///
-/// Usage: gpio-sim-check PINMAP HARNESS [HARNESS ARGUMENTS...]
+/// With `--daemon`, the shipped infusiond and infusionctl are run on the same board after the
+/// harness's checks (``DaemonOnTheBoard``).
+///
+/// Usage: gpio-sim-check [--daemon INFUSIOND INFUSIONCTL] PINMAP HARNESS [HARNESS ARGUMENTS...]
 
-let arguments = CommandLine.arguments
+var arguments = CommandLine.arguments
+var daemon: (infusiond: String, infusionctl: String)?
+if arguments.count >= 4, arguments[1] == "--daemon" {
+    daemon = (arguments[2], arguments[3])
+    arguments.removeSubrange(1...3)
+}
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: gpio-sim-check PINMAP HARNESS [HARNESS ARGUMENTS...]\n".utf8))
+    FileHandle.standardError.write(Data("usage: gpio-sim-check [--daemon INFUSIOND INFUSIONCTL] PINMAP HARNESS [HARNESS ARGUMENTS...]\n".utf8))
     exit(2)
 }
 do {
@@ -23,8 +31,14 @@ do {
     checks.inputRaisesAlarm("clamp opened", .clamp, asserted: false, alarm: "syringe_disengaged")
     checks.inputRaisesAlarm("end of travel", .endOfTravel, asserted: true, alarm: "syringe_empty")
     checks.demandButton()
+    checks.frontPanelKeys()
     checks.forceSensorAbsent()
     checks.lineHeld()
+    checks.chipLookup()
+    if let daemon {
+        checks.daemonOnTheBoard(
+            DaemonOnTheBoard(board: board, daemon: daemon.infusiond, ctl: daemon.infusionctl))
+    }
     print("gpio-sim-check: \(checks.passes) passed, \(checks.failures) failed")
     exit(checks.failures == 0 && checks.passes > 0 ? 0 : 1)
 } catch {

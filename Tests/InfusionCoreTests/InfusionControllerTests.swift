@@ -118,8 +118,10 @@ struct InfusionControllerTests {
 
     /// STATE-002 from the monitor's fault: found by the 100 000-sequence property run (a runaway,
     /// a restart, a start: 125 steps delivered with no reset). A restart from `fault` came up
-    /// `programmed` with no alarm, so a plain `start` drove the motor the monitor had condemned.
-    @Test func restartFromAFaultComesUpStoppedAndAlarmed() throws {
+    /// `programmed` with no alarm, so a plain `start` drove the motor the monitor had condemned;
+    /// then it came up stopped by an alarm, so one reset and a resume did (issue 14, finding 7).
+    /// Now `fault` stays `fault` with its alarm, and only unloading the syringe leaves it.
+    @Test func restartFromAFaultStaysInFault() throws {
         var bench = try Bench()
         try bench.startInfusion()
         bench.run(for: .seconds(2))
@@ -127,10 +129,15 @@ struct InfusionControllerTests {
         bench.run(for: .milliseconds(1))
         try #require(bench.controller.state == .fault)
         var restarted = InfusionController(restoring: bench.controller.persistentState, settings: ControllerSettings(), at: bench.now)
-        #expect(restarted.state == .stoppedByAlarm)
+        #expect(restarted.state == .fault)
         #expect(restarted.alarms.isActive(.restartedDuringInfusion))
-        if case .success = restarted.handle(.start, at: bench.now) { Issue.record("started after a fault with no reset") }
-        if case .success = restarted.handle(.resume, at: bench.now) { Issue.record("resumed after a fault with no reset") }
+        #expect(restarted.alarms.isActive(.deliveryMismatch), "the monitor's alarm survives the restart")
+        for command in [TechnicianCommand.start, .resume, .reset] {
+            if case .success = restarted.handle(command, at: bench.now) { Issue.record("\(command) accepted in fault after a restart") }
+        }
+        #expect(restarted.state == .fault)
+        if case .failure(let refusal) = restarted.handle(.unloadSyringe, at: bench.now) { Issue.record("unload refused in fault: \(refusal)") }
+        #expect(restarted.state == .noSyringe && restarted.program == nil, "the condemned program leaves with the syringe")
     }
 
     @Test func commandsThatDoNotFitTheStateAreRefusedNamingIt() throws {

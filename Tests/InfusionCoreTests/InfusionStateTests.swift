@@ -27,9 +27,15 @@ struct InfusionStateTests {
         #expect(InfusionState.paused.after(.bolusStarted) == nil)
         #expect(InfusionState.completed.after(.resume) == nil)
         #expect(InfusionState.fault.after(.reset(programInProgress: true)) == nil)
-        // Every state can fall into fault; nothing leaves it but a restart.
+        // Every state can fall into fault; nothing leaves it but unloading the syringe, which takes
+        // the patient off the condemned pump (a restart keeps it: PATIENT-004).
         #expect(InfusionState.allCases.allSatisfy { $0.after(.fault) == .fault })
-        #expect(StateEvent.allSamples.allSatisfy { InfusionState.fault.after($0) == nil || $0 == .fault })
+        #expect(StateEvent.allSamples.allSatisfy { InfusionState.fault.after($0) == nil || $0 == .fault || $0 == .unloadSyringe })
+        #expect(InfusionState.fault.after(.unloadSyringe) == .noSyringe)
+        // A new patient never while delivering, paused or stopped mid-program.
+        for state in [InfusionState.running, .bolus, .paused, .stoppedByAlarm, .keepVeinOpen, .priming, .fault] {
+            #expect(state.after(.newPatient) == nil, "new patient accepted while \(state)")
+        }
     }
 }
 
@@ -38,6 +44,6 @@ extension StateEvent {
         .loadSyringe(programInProgress: true), .loadSyringe(programInProgress: false), .unloadSyringe, .program,
         .start(withBolus: true), .start(withBolus: false), .pause, .resume, .stop, .bolusStarted, .bolusFinished,
         .programComplete(keepVeinOpen: true), .programComplete(keepVeinOpen: false), .alarmStop,
-        .reset(programInProgress: true), .reset(programInProgress: false), .fault,
+        .reset(programInProgress: true), .reset(programInProgress: false), .fault, .newPatient,
     ]
 }

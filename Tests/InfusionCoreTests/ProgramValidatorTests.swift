@@ -21,6 +21,23 @@ struct ProgramValidatorTests {
             extent: .duration(duration), loadingBolus: bolus.map(MilligramsPerKilogram.init), confirmSoftLimits: confirm)
     }
 
+    @Test("a vanishing program is refused for its duration, a zero dose for its dose (red team, issue 14 F12)")
+    func vanishingProgramsAndZeroDoses() {
+        guard case .refused(let findings) = validator.validate(request(duration: Seconds(3.6e-297), bolus: 0.2, confirm: true), syringe: syringe, ledger: DoseLedger()) else {
+            Issue.record("a 10⁻³⁰⁰ h program was accepted")
+            return
+        }
+        #expect(findings.map(\.field) == ["duration"] && findings.first?.limit == "1 s", "\(findings)")
+        guard case .refused(let zero) = validator.validate(request(dose: .weightBased(MilligramsPerKilogramPerHour(0))), syringe: syringe, ledger: DoseLedger()) else {
+            Issue.record("a zero dose was accepted")
+            return
+        }
+        // Once: "duration 3600 s is below the hard minimum of more than 0 s".
+        #expect(zero.allSatisfy { $0.field == "dose rate" }, "\(zero)")
+        // Shown to four significant digits, not rounded to 0.0004 (F12).
+        #expect("\(MilligramsPerKilogramPerHour(0.00035))" == "0.00035 mg/kg/h")
+    }
+
     @Test func crpsProgramIsAcceptedWithItsDerivedNumbers() throws {
         let plan = try #require(validator.validate(request(), syringe: syringe, ledger: DoseLedger()).plan)
         #expect(abs(plan.rate.value - 12.25) < 1e-9)

@@ -52,6 +52,11 @@ struct QuantityParserTests {
         ("22 furlongs", .unknownUnit("furlongs")),
         ("-5 mL", .negative),
         ("1.2.3 mL", .invalidNumber("1.2.3")),
+        // Red team, issue 14 F12: these read as `unknown unit "kg"` and as 2 min.
+        ("1e308 kg", .exponent("1e308")),
+        ("5E-3 mL", .exponent("5E-3")),
+        ("1 min 1 min", .unitOrder("min")),
+        ("30 min 1 h", .unitOrder("h")),
     ])
     func refusesWhatItCannotRead(text: String, code: QuantityParseError.Code) {
         #expect(throws: QuantityParseError(code, input: text)) { try QuantityParser.parse(text) }

@@ -7,11 +7,44 @@ import Testing
 @Suite("Smart pump accounting")
 struct SmartPumpAccountingTests {
     static func report(
-        reading: UInt64, confirmed: Int64, commanded: Int64, unconfirmed: Int64 = 0, stalled: Bool = false
+        reading: UInt64, confirmed: Int64, commanded: Int64, unconfirmed: Int64 = 0, stalled: Bool = false,
+        stopped: Bool = false, standstill: Int64 = 0
     ) -> SmartPumpReport {
         SmartPumpReport(
             reading: reading, confirmedSteps: confirmed, commandedAtRequest: commanded, commandedAtReply: commanded,
-            resolutionSteps: 3, unconfirmedSteps: unconfirmed, stalled: stalled)
+            resolutionSteps: 3, unconfirmedSteps: unconfirmed, stalled: stalled, pumpStopped: stopped, standstillSteps: standstill)
+    }
+
+    @Test("a start's deficit outlives the run: a stopped, consistent reading settles it as the baseline (red team F2)")
+    func settledDeficitIsTheNewBaseline() {
+        // The pump trails by 60 steps at a stop: inside 3 + 10 + 0.5 s × 200 steps/s.
+        var check = DeliveryCrossCheck()
+        #expect(check.check(Self.report(reading: 1, confirmed: 940, commanded: 1_000, stopped: true), fastestStepsPerSecond: 200) == .consistent)
+        #expect(check.settled)
+        // A new program: no rate yet. Before, 60 steps against 3 + 10 was a mismatch no reset cleared.
+        #expect(check.check(Self.report(reading: 2, confirmed: 940, commanded: 1_000, stopped: true), fastestStepsPerSecond: 0) == .consistent)
+        // From the baseline on, the tolerance is what it always was: 3 + 15 at 1 500 commanded.
+        #expect(check.check(Self.report(reading: 3, confirmed: 1_422, commanded: 1_500), fastestStepsPerSecond: 0) == .consistent)
+        #expect(check.check(Self.report(reading: 4, confirmed: 1_421, commanded: 1_500), fastestStepsPerSecond: 0) != .consistent)
+    }
+
+    @Test("a running pump's reading never settles, and an inconsistent one never does")
+    func onlyStoppedConsistentReadingsSettle() {
+        var check = DeliveryCrossCheck()
+        _ = check.check(Self.report(reading: 1, confirmed: 940, commanded: 1_000), fastestStepsPerSecond: 200)
+        #expect(!check.settled, "the pump was running")
+        _ = check.check(Self.report(reading: 2, confirmed: 500, commanded: 1_000, stopped: true), fastestStepsPerSecond: 200)
+        #expect(!check.settled, "a mismatch is not a baseline")
+        #expect(check.check(Self.report(reading: 3, confirmed: 940, commanded: 1_000, stopped: true), fastestStepsPerSecond: 0) != .consistent)
+    }
+
+    @Test("steps the loop counted while the pump stood still for its start are allowed short, never long (red team F3)")
+    func standstillIsAllowedShortOnly() {
+        var check = DeliveryCrossCheck()
+        // 10 000 commanded, of which 600 while the pump waited for RUN: 113 + 600 short is fine.
+        #expect(check.check(Self.report(reading: 1, confirmed: 9_287, commanded: 10_000, standstill: 600), fastestStepsPerSecond: 20) == .consistent)
+        #expect(check.check(Self.report(reading: 2, confirmed: 9_286, commanded: 10_000, standstill: 600), fastestStepsPerSecond: 20) != .consistent)
+        #expect(check.check(Self.report(reading: 3, confirmed: 10_114, commanded: 10_000, standstill: 600), fastestStepsPerSecond: 20) != .consistent)
     }
 
     @Test("the cross-check accepts the tolerance, refuses beyond it either way, and checks a reading once")

@@ -2,6 +2,7 @@ import ControlProtocol
 import Foundation
 import InfusionCore
 import InfusionDaemon
+import InfusionDaemonSimulator
 import InfusionTestSupport
 import PumpHardware
 import Testing

@@ -58,8 +58,7 @@ struct JournalWriterTests {
         current.withLock {
             $0.syringe = "BD Plastipak 50 mL"
             $0.programNumber = 1
-            $0.programStarted = true
-            $0.wasInfusing = true
+            $0.programPhase = "under_way"
             $0.state = "running"
         }
         gauges.changes.add(1, ordering: .releasing)
@@ -67,9 +66,24 @@ struct JournalWriterTests {
         gauges.flowPicogramsPerSecond.store(1_000_000, ordering: .releasing)
         writer.cycle()
         #expect(gauges.durable.load(ordering: .acquiring) > 0, "the ledger was written ahead")
-        let saved = try #require(try journal.savedState())
+        let saved = try #require(try journal.savedState()?.value)
         let progress = try JSONDecoder().decode(SavedProgress.self, from: Data(saved.utf8))
         #expect(progress.wasInfusing && progress.syringe == "BD Plastipak 50 mL", "drug committed ahead under an unsaved start: \(saved)")
+    }
+
+    /// Issue 15: retention keeps the present patient's events; the writer marks where they begin.
+    @Test("a new patient's first event is marked as the journal's first to keep")
+    func aNewPatientIsMarkedForRetention() throws {
+        let rig = try WriterRig()
+        defer { rig.remove() }
+        let writer = JournalWriter(
+            journal: rig.journal, gauges: rig.gauges, events: LoopEventRing(capacity: 8), scale: 1, progress: { nil }, log: { _ in })
+        writer.cycle()
+        #expect(try rig.journal.patientStartEvent() == nil, "no new patient yet")
+        for _ in 0..<3 { try rig.journal.append(JournalEvent(wallTime: "t", controlNanoseconds: 1, boot: 1, type: "command", details: "")) }
+        rig.gauges.patientNumber.store(2, ordering: .releasing)
+        writer.cycle()
+        #expect(try rig.journal.patientStartEvent() == 4)
     }
 
     @Test("a change the loop has not reported its progress for gets no drug committed ahead, until it does")

@@ -4,6 +4,7 @@ import Glibc
 
 /// `pumpsim serve`: the emulated NE-1000 on a pty, with its control socket, in a fresh directory.
 /// The ground truth of every serial-path test: what the pump says it pushed (docs/testing.md).
+/// With `oximeter`, `pumpsim oximeter` instead: a Masimo oximeter's serial output (issue 17).
 public final class PumpsimServer: Sendable {
     public static var buildDirectory: URL { Bundle.main.bundleURL }
     public let directory: String
@@ -11,17 +12,18 @@ public final class PumpsimServer: Sendable {
     public let control: String
     private let process: Process
 
-    public init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ne1000-\(UUID().uuidString.prefix(8))").path
+    public init(oximeter: Bool = false) throws {
+        let device = oximeter ? "oximeter" : "pump"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(oximeter ? "oximeter" : "ne1000")-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        link = directory + "/pump"
-        control = directory + "/pump.control"
+        link = directory + "/" + device
+        control = directory + "/\(device).control"
         process = Process()
         process.executableURL = Self.buildDirectory.appendingPathComponent("pumpsim")
-        process.arguments = ["serve", "--link", link, "--control", control]
+        process.arguments = [oximeter ? "oximeter" : "serve", "--link", link, "--control", control]
         process.currentDirectoryURL = RepositoryFiles.root
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: control) {
             guard Date() < deadline else { throw PumpsimServerFailure("pumpsim's control socket: not within 10 s") }

@@ -74,7 +74,9 @@ struct JournalTests {
     @Test("the oldest events are pruned past the retention, and the chain still verifies from its new start")
     func retentionKeepsTheChain() throws {
         let journal = try Journal(path: path, retainedEvents: 500)
-        for index in 1...2_100 { try journal.append(event("tick", at: Int64(index))) }
+        // An hour of control time apart: all but the last week's (168 of them) may go.
+        let hour: Int64 = 3_600_000_000_000
+        for index in 1...2_100 { try journal.append(event("tick", at: Int64(index) * hour)) }
         let kept = try journal.verify()
         #expect(kept >= 500 && kept < 1_600, "pruned every 1 000 appends down to 500: \(kept) kept")
         #expect(try journal.events(after: 0, limit: 1).first?.id == 2_100 - Int64(kept) + 1)
@@ -98,7 +100,8 @@ struct JournalTests {
         #expect(ledger.programTotal == Picograms(18_000))
         #expect(ledger.delivered(in: .oneHour) == Picograms(11_000), "1 000 s is outside the hour ending at 5 000 s")
         #expect(ledger.delivered(in: .fourHours) == Picograms(23_000))
-        #expect(try reopened.lastControlNanoseconds() == 5_000 * second)
+        #expect(try reopened.lastControlNanoseconds().value == 5_000 * second)
+        #expect(totals.findings.isEmpty, "\(totals.findings)")
     }
 
     @Test("the saved state, the control time and events by control time read back after a reopen; a negative ledger amount is refused")
@@ -113,8 +116,9 @@ struct JournalTests {
             #expect(negative?.message.contains("negative") == true)
         }
         let reopened = try Journal(path: path)
-        #expect(try reopened.savedState() == #"{"state":"paused"}"#, "the last saved state replaces the one before")
-        #expect(try reopened.lastControlNanoseconds() == 9_000)
+        let state = try reopened.savedState()
+        #expect(state?.value == #"{"state":"paused"}"# && state?.problem == nil, "the last saved state replaces the one before")
+        #expect(try reopened.lastControlNanoseconds().value == 9_000)
         #expect(try reopened.events(sinceControl: 300).map(\.event.controlNanoseconds) == [300, 400, 500])
         var ledger = DoseLedger()
         #expect(try reopened.restore(into: &ledger, program: 1).lifetime == .zero, "the refused amount left nothing behind")
@@ -138,18 +142,32 @@ struct JournalTests {
         #expect(try journal.verify() == written, "everything written before the failure is intact")
     }
 
-    @Test("an unreadable journal is moved aside and kept, and a fresh one opened")
+    @Test("an unreadable journal is moved aside and kept, and a fresh one opened, lost")
     func unreadableIsMovedAside() throws {
-        try Data(repeating: 0x5A, count: 8_192).write(to: URL(fileURLWithPath: path))
+        // An SQLite database whose pages are damaged: the header says SQLite, the rest is noise.
+        let damaged = Data("SQLite format 3\u{0}".utf8) + Data(repeating: 0x5A, count: 8_176)
+        try damaged.write(to: URL(fileURLWithPath: path))
         let opening = try JournalOpening.open(at: path, suffix: "test")
-        guard case .movedAside(let journal, let kept, let reason) = opening else {
-            Issue.record("a file of garbage opened as a journal")
+        guard case .lost(let journal, let reasons) = opening else {
+            Issue.record("a damaged database opened as a journal")
             return
         }
-        #expect(reason.kind == .corrupt)
+        let kept = path + ".unreadable-test"
+        #expect(reasons.contains { $0.contains("could not be read") && $0.contains(kept) }, "\(reasons)")
         #expect(FileManager.default.fileExists(atPath: kept))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(repeating: 0x5A, count: 8_192), "kept as it was")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == damaged, "kept as it was")
         #expect(try journal.verify() == 0)
+    }
+
+    /// Issue 15: a `paths.journal` naming a file that is not a journal at all was renamed, and a
+    /// journal created in its place. A configuration error is refused, and the file left alone.
+    @Test("a file that is not an SQLite database at the journal's path is refused and left alone")
+    func notAJournalIsLeftAlone() throws {
+        try Data(repeating: 0x5A, count: 8_192).write(to: URL(fileURLWithPath: path))
+        let refused = #expect(throws: JournalError.self) { try JournalOpening.open(at: path, suffix: "test") }
+        #expect(refused?.message.contains("not a journal") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x5A, count: 8_192))
+        #expect(!FileManager.default.fileExists(atPath: path + ".unreadable-test"))
     }
 
     /// Edits the database behind the journal's back, as a tamperer with the sqlite3 tool would.

@@ -19,6 +19,8 @@ struct NE1000SessionTests {
         /// reply and everything after are lost.
         var cutAfter: String?
         var cut = false
+        /// Every request the session put on the wire, as text.
+        var sent: [String] = []
 
         init() throws {
             var physics = SimulatedPump()
@@ -39,6 +41,7 @@ struct NE1000SessionTests {
                 }
                 session.update(target)
                 if let outgoing = session.nextRequest(at: now, commanded: 0) {
+                    sent.append(outgoing.text)
                     var reply: [UInt8]?
                     if !cut {
                         for byte in outgoing.bytes {

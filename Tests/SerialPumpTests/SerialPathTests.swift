@@ -141,7 +141,7 @@ struct SerialPathTests {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try launch(process)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         print("nesp-lib, safe mode \(safeModeTimeout) s: \(text)")

@@ -73,7 +73,7 @@ final class Harness: Sendable {
         let errors = self.errors
         outputPipe.fileHandleForReading.readabilityHandler = { output.append(String(decoding: $0.availableData, as: UTF8.self)) }
         errorPipe.fileHandleForReading.readabilityHandler = { errors.append(String(decoding: $0.availableData, as: UTF8.self)) }
-        try process.run()
+        try launch(process)
     }
 
     /// Every complete JSON line so far.

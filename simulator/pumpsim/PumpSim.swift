@@ -10,7 +10,7 @@ struct PumpSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pumpsim",
         abstract: "A simulated syringe pump that runs infusiond's control core in virtual time.",
-        subcommands: [Run.self, Trumpet.self, Serve.self])
+        subcommands: [Run.self, Trumpet.self, Serve.self, Oximeter.self])
 }
 
 /// Files every subcommand reads, with defaults relative to the repository root.
@@ -130,6 +130,16 @@ struct Run: ParsableCommand {
         print("delivered: \(String(format: "%.3f", summary.deliveredVolumeMillilitres)) mL, \(String(format: "%.3f", summary.deliveredDrugMilligrams)) mg to the patient; ledger \(String(format: "%.3f", summary.ledgerDrugMilligrams)) mg")
         print("peak line pressure: \(Int(summary.peakPressureMillimetresOfMercury)) mmHg; worst step error: \(String(format: "%.4f", summary.maximumStepError)) steps (limit 1)")
         if let bolus = summary.postOcclusionBolusMillilitres { print("post-occlusion bolus: \(String(format: "%.3f", bolus)) mL") }
+        if let patient = summary.patient {
+            let order = VitalSign.allCases.map(\.name)
+            let ranges = order.compactMap { name in
+                patient.troughs[name].flatMap { low in patient.peaks[name].map { "\(name) \(formatQuantityValue(low))…\(formatQuantityValue($0))" } }
+            }
+            print("patient: " + ranges.joined(separator: ", "))
+            if let plasma = patient.peakPlasmaNanogramsPerMillilitre, let site = patient.peakEffectSiteNanogramsPerMillilitre {
+                print("ketamine (Domino): peak plasma \(Int(plasma.rounded())) ng/mL, peak effect site \(Int(site.rounded())) ng/mL")
+            }
+        }
         for command in summary.commands {
             let outcome = command.command.hasPrefix("fault:") ? "" : command.accepted ? " → accepted" : " → refused: \(command.detail)"
             print("  \(ControlDuration(Seconds(command.atSeconds)))  \(command.command)\(outcome)")

@@ -25,6 +25,13 @@ int cposix_peer_credentials(int socket, unsigned int *uid, unsigned int *gid, in
  * *count is the number needed). */
 int cposix_group_list(const char *user, unsigned int group, unsigned int *groups, int *count);
 
+/// The peer's supplementary groups as the kernel saw them at connect (SO_PEERGROUPS, Linux 4.13),
+/// after checking the socket is AF_UNIX. 0, or the errno; ERANGE with `count` set to what is needed.
+int cposix_peer_groups(int socket, unsigned int *groups, int *count);
+
+/// 1 when `socket` is an AF_UNIX socket, 0 when it is another, minus the errno when not a socket.
+int cposix_is_unix_socket(int socket);
+
 /* A blocking, close-on-exec stream connection to the Unix socket at `path`: the descriptor, or
  * -1 with errno set (ENAMETOOLONG when the path does not fit a sockaddr_un). One definition for
  * infusionctl, the test rigs and the benchmark client. */
@@ -38,5 +45,24 @@ int cposix_allowed_cpus(int *highest, int *count);
 /* Restricts the calling thread to `cpu` alone (only_that != 0) or to every CPU the process may
  * use except `cpu` (only_that == 0), whatever thread created it. 0 on success, an errno otherwise. */
 int cposix_pin_thread(int cpu, int only_that);
+
+/* Locks the process's memory as it is touched (mlockall MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT):
+ * a page, once in, stays in, but what is mapped and never touched (most of a 65 MB static Swift
+ * binary, thread stacks' unused depth, malloc's reserved arenas) is never made resident. Falls back
+ * to locking everything now where the kernel has no MCL_ONFAULT (before 4.4). 1 when locked on
+ * fault, 2 when everything was locked, 0 with errno set when neither. */
+int cposix_lock_memory_on_fault(void);
+
+/* Touches `bytes` of the calling thread's stack below the caller's frame, so the loop's deepest
+ * ticks find their stack pages already in and locked. */
+void cposix_prefault_stack(size_t bytes);
+
+/* The calling thread's minor and major page faults so far (getrusage RUSAGE_THREAD, which needs
+ * _GNU_SOURCE and so is not visible to Swift). 0 on success, an errno otherwise. */
+int cposix_thread_page_faults(long *minor, long *major);
+
+/* Names the calling thread for the kernel (comm: `ps -L`, `top -H`), cut to its 15 bytes.
+ * pthread_setname_np needs _GNU_SOURCE and so is not visible to Swift. 0 or an errno. */
+int cposix_name_thread(const char *name);
 
 #endif

@@ -32,20 +32,38 @@ public enum AlarmID: Int, CaseIterable, Hashable, Sendable, CustomStringConverti
     /// The force sensor reads something no syringe can produce (not a number, or far below zero):
     /// occlusion detection would be blind, so delivery stops.
     case forceSensorFault
+    /// The journal was found missing, empty, replaced, rolled back or edited at start (DESIGN.md
+    /// rule 11): the totals the caps count against cannot be trusted, so nothing is delivered until
+    /// an admin accepts the journal as it is (`accept-journal`), which is logged.
+    case journalLost
+    /// A vital sign beyond its critical band, or two beyond their warning bands, past their
+    /// persistence (issue 17): the patient, not the pump, is in danger; delivery stops until a
+    /// clinician resets it with the values back.
+    case vitalsCritical
+    /// One vital sign beyond its warning band: watched, not stopped.
+    case vitalsWarning
+    /// A source the drug requires gives nothing valid: the oximeter silent, off the finger or
+    /// voided by its own exceptions, or a required observation not charted in time.
+    case vitalsSourceLost
+    /// A required observation is due to be charted again.
+    case vitalsChartDue
 
     /// Every condition that can endanger the patient is high priority (DESIGN.md rule 3).
     public var priority: AlarmPriority {
         switch self {
         case .occlusion, .airInLine, .syringeEmpty, .syringeDisengaged, .motorStall, .deliveryMismatch,
-            .pumpLinkLost, .journalFailure, .loopOverrun, .restartedDuringInfusion, .forceSensorFault:
+            .pumpLinkLost, .journalFailure, .loopOverrun, .restartedDuringInfusion, .forceSensorFault, .journalLost, .vitalsCritical:
             .high
-        case .doseLimitReached, .pausedTooLong: .medium
-        case .nearEmpty, .infusionComplete: .low
+        case .doseLimitReached, .pausedTooLong, .vitalsWarning, .vitalsSourceLost: .medium
+        case .nearEmpty, .infusionComplete, .vitalsChartDue: .low
         }
     }
 
     /// A latching alarm stays active after its condition clears, until a technician resets it.
     public var isLatching: Bool { priority == .high || self == .doseLimitReached }
+
+    /// The vital-signs interlock's alarms (issue 17).
+    public var isVitals: Bool { self == .vitalsCritical || self == .vitalsWarning || self == .vitalsSourceLost || self == .vitalsChartDue }
 
     /// Whether raising this alarm stops delivery.
     public var stopsDelivery: Bool { priority == .high || self == .doseLimitReached }
@@ -68,6 +86,11 @@ public enum AlarmID: Int, CaseIterable, Hashable, Sendable, CustomStringConverti
         case .infusionComplete: "infusion_complete"
         case .pausedTooLong: "paused_too_long"
         case .forceSensorFault: "force_sensor_fault"
+        case .journalLost: "journal_lost"
+        case .vitalsCritical: "vitals_critical"
+        case .vitalsWarning: "vitals_warning"
+        case .vitalsSourceLost: "vitals_source_lost"
+        case .vitalsChartDue: "vitals_chart_due"
         }
     }
 

@@ -25,7 +25,7 @@ public struct AlarmSystem: Sendable {
     public private(set) var activeMask: UInt32 = 0
     private var conditionMask: UInt32 = 0
     public private(set) var acknowledgedMask: UInt32 = 0
-    private var raisedAt = InlineArray<16, Int64>(repeating: 0)
+    private var raisedAt = InlineArray<32, Int64>(repeating: 0)
     public private(set) var audioPausedUntil: ControlInstant?
     /// Incremented whenever an alarm becomes active: lets observers notice new alarms cheaply.
     public private(set) var raisedCount: Int = 0
@@ -33,11 +33,16 @@ public struct AlarmSystem: Sendable {
     /// Bits of the alarms that latch, that stop delivery, and of each priority. Literals, not
     /// derived at run time, so reading them in the tick costs no lazy-initialisation check;
     /// `AlarmSystemTests.masksMatchTheCatalogue` proves they match ``AlarmID``.
-    public static var latchingMask: UInt32 { 0x47FF }
-    public static var stoppingMask: UInt32 { 0x47FF }
-    public static var highPriorityMask: UInt32 { 0x43FF }
-    public static var mediumPriorityMask: UInt32 { 0x2400 }
-    public static var lowPriorityMask: UInt32 { 0x1800 }
+    public static var latchingMask: UInt32 { 0x1_C7FF }
+    public static var stoppingMask: UInt32 { 0x1_C7FF }
+    public static var highPriorityMask: UInt32 { 0x1_C3FF }
+    public static var mediumPriorityMask: UInt32 { 0x6_2400 }
+    public static var lowPriorityMask: UInt32 { 0x8_1800 }
+    public static var vitalsMask: UInt32 { 0xF_0000 }
+
+    /// How many alarms the fixed storage holds: one bit of a `UInt32` mask and one raise time
+    /// each. `AlarmSystemTests.catalogueFitsTheStorage` fails before the catalogue outgrows it.
+    public static var capacity: Int { 32 }
 
     /// The mask of the alarms for which `include` holds, derived from the catalogue (for tests).
     public static func mask(_ include: (AlarmID) -> Bool) -> UInt32 {
@@ -135,24 +140,76 @@ public struct AlarmSystem: Sendable {
 
     public var active: [AlarmID] { AlarmID.allCases.filter { isActive($0) } }
 
-    /// What the buzzer and LEDs show: the highest active alarm, and whether its sound is on.
+    /// What the buzzer and LEDs show. The lights follow the highest active alarm; the sound
+    /// follows the highest active alarm not yet acknowledged, unless audio is paused.
+    ///
+    /// IEC 60601-1-8 wants every new alarm condition signalled: an alarm raised after another of
+    /// its priority (or a higher one) was acknowledged must still sound, so the sound cannot be
+    /// the acknowledged flag of the alarm the lights show. It once was, and a second high alarm
+    /// raised behind an acknowledged first made no sound (issue 14, finding 4).
     public func indicator(at now: ControlInstant) -> AlarmIndicator {
         guard let top = highestActive else { return .quiet }
         let paused = audioPausedUntil.map { now < $0 } ?? false
-        let audible = acknowledgedMask & Self.bit(top) == 0 && !paused
-        return AlarmIndicator(priority: top.priority, audible: audible)
+        let unacknowledged = activeMask & ~acknowledgedMask
+        let sound: AlarmPriority? =
+            paused || unacknowledged == 0
+            ? nil
+            : unacknowledged & Self.highPriorityMask != 0 ? .high : unacknowledged & Self.mediumPriorityMask != 0 ? .medium : .low
+        return AlarmIndicator(priority: top.priority, soundPriority: sound)
+    }
+
+    /// What survives a restart: the latched alarms, whether each was acknowledged, and when each
+    /// was raised (control time, which the daemon persists). Non-latching alarms are not kept:
+    /// they follow their conditions, which the first tick after the restart reads afresh.
+    public var latched: LatchedAlarms {
+        var raised: [AlarmID: ControlInstant] = [:]
+        for id in AlarmID.allCases where activeMask & Self.latchingMask & Self.bit(id) != 0 {
+            raised[id] = ControlInstant(nanoseconds: raisedAt[id.rawValue])
+        }
+        return LatchedAlarms(raised: raised, acknowledged: Set(AlarmID.allCases.filter { acknowledgedMask & Self.bit($0) != 0 && raised[$0] != nil }))
+    }
+
+    /// An alarm system holding `saved`'s latched alarms, as they were before a restart.
+    public init(restoring saved: LatchedAlarms) {
+        for (id, at) in saved.raised where Self.latchingMask & Self.bit(id) != 0 {
+            activeMask |= Self.bit(id)
+            raisedAt[id.rawValue] = at.nanoseconds
+            if saved.acknowledged.contains(id) { acknowledgedMask |= Self.bit(id) }
+        }
+    }
+}
+
+/// The latched alarms of an ``AlarmSystem``, as the journal keeps them across a restart
+/// (DESIGN.md rule 4: the pump comes back exactly as it was, stopped, with its alarms).
+public struct LatchedAlarms: Hashable, Sendable {
+    public var raised: [AlarmID: ControlInstant]
+    public var acknowledged: Set<AlarmID>
+
+    public init(raised: [AlarmID: ControlInstant] = [:], acknowledged: Set<AlarmID> = []) {
+        self.raised = raised
+        self.acknowledged = acknowledged
     }
 }
 
 /// What the indicators show; the GPIO backend turns it into buzzer and LED patterns.
 public struct AlarmIndicator: Hashable, Sendable {
+    /// The highest active alarm's priority: what the lights show.
     public var priority: AlarmPriority?
-    public var audible: Bool
+    /// The priority whose sound pattern plays: the highest of the alarms not yet acknowledged,
+    /// nil when none is or audio is paused.
+    public var soundPriority: AlarmPriority?
 
-    public init(priority: AlarmPriority?, audible: Bool) {
+    public init(priority: AlarmPriority?, soundPriority: AlarmPriority?) {
         self.priority = priority
-        self.audible = audible
+        self.soundPriority = soundPriority
     }
 
-    public static var quiet: AlarmIndicator { AlarmIndicator(priority: nil, audible: false) }
+    /// An indicator whose sound, when on, is the lights' own priority.
+    public init(priority: AlarmPriority?, audible: Bool) {
+        self.init(priority: priority, soundPriority: audible ? priority : nil)
+    }
+
+    public var audible: Bool { soundPriority != nil }
+
+    public static var quiet: AlarmIndicator { AlarmIndicator(priority: nil, soundPriority: nil) }
 }

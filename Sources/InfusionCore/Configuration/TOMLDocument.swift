@@ -10,6 +10,9 @@ public struct TOMLDocument {
     private let path: String
 
     public init(text: String, file: String) throws(ConfigurationError) {
+        if let problem = TOMLLexicalCheck.firstProblem(in: text) {
+            throw ConfigurationError(file: file, entry: nil, field: "line \(problem.line), column \(problem.column)", reason: problem.reason)
+        }
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
@@ -65,6 +68,25 @@ public struct TOMLDocument {
         if let number = value.double { return number }
         if let number = value.int { return Double(number) }
         throw error(key, "must be a number")
+    }
+
+    public func optionalNumber(_ key: String) throws(ConfigurationError) -> Double? {
+        guard contains(key) else { return nil }
+        let value = try number(key)
+        guard value.isFinite else { throw error(key, "must be a finite number") }
+        return value
+    }
+
+    /// A list of plain strings, e.g. `require = ["oximeter", "systolic"]`.
+    public func strings(_ key: String) throws(ConfigurationError) -> [String] {
+        guard let value = table[key] else { throw error(key, "is required") }
+        guard let array = value.array else { throw error(key, "must be a list of strings") }
+        var result: [String] = []
+        for item in array {
+            guard let text = item.string else { throw error(key, "every item must be a string") }
+            result.append(text)
+        }
+        return result
     }
 
     public func positiveNumber(_ key: String) throws(ConfigurationError) -> Double {

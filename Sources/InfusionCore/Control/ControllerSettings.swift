@@ -77,6 +77,12 @@ public struct ControllerSettings: Hashable, Sendable {
             throw refuse("air_bubble_limit", "must be above 0 and at most 200 µL (GIP 1.9.1)")
         }
         guard encoderToleranceSteps > 0 else { throw refuse("encoder_tolerance_steps", "must be positive") }
+        guard pausedCallBack >= .seconds(10), pausedCallBack <= .hours(1) else {
+            throw refuse("paused_call_back", "must be 10 s to 1 h, not \(pausedCallBack) (GIP 3.x call-back)")
+        }
+        guard primeVolumeLimit.value > 0, primeVolumeLimit.value <= 5, primeRate.value > 0 else {
+            throw refuse("prime", "the prime's volume must be above 0 and at most 5 mL, its rate above 0")
+        }
         return self
     }
 }

@@ -7,10 +7,18 @@ extension InfusionController {
             .failure(CommandRefusal(code, command: name))
         }
         func require(_ event: StateEvent) -> InfusionState? { state.after(event) }
+        switch command {
+        case .start, .resume, .prime:
+            if stopKeyHeld {
+                return refuse(.rule("KEYS-001", reason: "the STOP key on the pump is held (or its wire is broken); release it first"))
+            }
+        default:
+            break
+        }
 
         switch command {
         case .loadSyringe(let spec, let fill):
-            guard let next = require(.loadSyringe(programInProgress: program?.started == true)) else {
+            guard let next = require(.loadSyringe(programInProgress: program?.phase == .underWay)) else {
                 return refuse(.wrongState(state))
             }
             guard fill.value > 0, fill <= spec.usableVolume else {
@@ -31,14 +39,35 @@ extension InfusionController {
 
         case .unloadSyringe:
             guard let next = require(.unloadSyringe) else { return refuse(.wrongState(state)) }
+            if state == .fault {
+                // The patient is off the condemned pump: its program is abandoned with it.
+                program = nil
+                limits = nil
+            }
+            // The line leaves the patient with the syringe (DESIGN.md rule 10).
             syringe = nil
             syringeSpec = nil
-            backoff = .idle
+            motion = .still
+            currentRate = .zero
             state = next
             pausedSince = nil
 
-        case .prime(let volume):
+        case .prime(let volume, let lineDisconnected):
             guard let next = require(.prime), let syringe, let syringeSpec else { return refuse(.wrongState(state)) }
+            if syringe.isOnPatient {
+                // Priming once followed a stop here and pushed 5 mL into a connected patient,
+                // outside the ledger (issue 14, finding 1).
+                return refuse(
+                    .rule(
+                        "PATIENT-001",
+                        reason: "the line is on the patient (delivery has started on this syringe) and priming is for a line not yet connected; unload the syringe to end the connection"))
+            }
+            if lineMayBeConnected, !lineDisconnected {
+                return refuse(
+                    .rule(
+                        "PATIENT-005",
+                        reason: "a program has started on this pump since the line was last said to be off the patient; disconnect the line from the patient and confirm it (infusionctl prime --line-disconnected)"))
+            }
             if alarms.anyStoppingActive { return refuse(.alarmActive(alarms.active.filter(\.stopsDelivery))) }
             let most = min(settings.primeVolumeLimit, syringe.remaining)
             guard volume.value > 0, volume <= most else {
@@ -50,23 +79,27 @@ extension InfusionController {
                             rule: "PRIME-001")
                     ]))
             }
-            let steps = Int64((volume.value * syringe.stepsPerMillilitre).rounded(.down))
+            let steps = Int64(saturating: volume.value * syringe.stepsPerMillilitre, rounding: .down)
             let rate = min(settings.primeRate, settings.mechanics.maximumRate(for: syringeSpec))
-            // No program is in force here (a stopped one leaves its drug per step armed): the
-            // monitor counts priming motion as no drug, and holds it to the allowance instead.
+            // No program is in force here: the monitor counts priming motion as no drug, and
+            // holds it to the allowance instead.
             rearmForSyringe(at: now)
-            priming = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
-            priming.setRate(rate, at: now)
-            priming.limitTarget(toAdditional: steps)
+            var planner = StepPlanner(stepsPerMillilitre: syringe.stepsPerMillilitre)
+            planner.setRate(rate, at: now)
+            planner.limitTarget(toAdditional: steps)
             monitor.allowPriming(steps: steps)
             occlusion.reset(at: now)
-            backoff = .idle
+            motion = .priming(planner)
+            lineMayBeConnected = false
             currentRate = rate
             peakRate = max(peakRate, rate)
             state = next
 
         case .program(let plan):
             guard let next = require(.program), syringe != nil else { return refuse(.wrongState(state)) }
+            if let finding = patientFinding(weight: plan.weight, concentration: plan.concentration) {
+                return refuse(.limit([finding]))
+            }
             let headroom = ledger.headroom(under: plan.caps).milligrams
             if plan.loadingBolus.map({ $0.drug > headroom }) == true || headroom.value <= 0 {
                 return refuse(
@@ -76,11 +109,10 @@ extension InfusionController {
                             value: "\(plan.loadingBolus?.drug ?? .zero)", limit: "\(headroom)", rule: "DOSE-005")
                     ]))
             }
+            if patient == nil { patient = Patient(weight: plan.weight, id: nil, number: 1) }
             program = ActiveProgram(plan: plan)
             limits = program?.limits
             programDeliveredVolume = .zero
-            peakRate = .zero
-            loadingBolusSettled = false
             ledger.beginProgram()
             monitor.beginProgram()
             alarms.clear(.infusionComplete)
@@ -89,24 +121,24 @@ extension InfusionController {
 
         case .start:
             guard let program else { return refuse(.wrongState(state)) }
-            let withBolus = program.plan.loadingBolus != nil && !loadingBolusSettled
-            guard let next = require(.start(withBolus: withBolus)) else { return refuse(.wrongState(state)) }
+            guard program.phase == .ready else {
+                return refuse(.rule("PATIENT-003", reason: "this program has been started before and is given once; program again to give more"))
+            }
+            guard let next = require(.start(withBolus: program.owesLoadingBolus)) else { return refuse(.wrongState(state)) }
             if alarms.anyStoppingActive { return refuse(.alarmActive(alarms.active.filter(\.stopsDelivery))) }
-            self.program?.started = true
-            if withBolus, let loading = program.plan.loadingBolus { beginBolus(loading, at: now) }
+            let loading = program.owesLoadingBolus ? program.plan.loadingBolus : nil
+            self.program?.phase = .underWay
+            // Begun is given: a loading bolus is never offered twice (DESIGN.md rule 10).
+            if loading != nil { self.program?.loadingBolusBegun = true }
             state = next
-            beginDelivery(at: now)
+            beginDelivery(at: now, bolus: loading)
 
         case .pause:
             guard let next = require(.pause) else { return refuse(.wrongState(state)) }
-            if bolusActive {
-                // A paused bolus is abandoned, never resumed later by surprise.
-                bolusActive = false
-                loadingBolusSettled = true
-            }
+            // A bolus cut short by a pause is abandoned, never resumed later by surprise.
+            halt()
             state = next
             pausedSince = now
-            setRate(.zero, at: now)
 
         case .resume:
             guard let next = require(.resume) else { return refuse(.wrongState(state)) }
@@ -118,13 +150,14 @@ extension InfusionController {
 
         case .stop:
             guard let next = require(.stop) else { return refuse(.wrongState(state)) }
-            bolusActive = false
-            priming = .idle
+            halt()
+            // A stopped program is gone: it can never be started again (DESIGN.md rule 10).
             program = nil
             limits = nil
             pausedSince = nil
-            setRate(.zero, at: now)
             state = next
+            // Drug per step now follows the drug on the line, not the program (rearmForSyringe).
+            rearmForSyringe(at: now)
 
         case .bolus(let dose, let confirmed):
             guard state == .running, let program, let syringeSpec else { return refuse(.wrongState(state)) }
@@ -173,8 +206,72 @@ extension InfusionController {
                 state = next
                 if state == .paused { pausedSince = now }
             }
+
+        case .chart(let readings):
+            guard !readings.isEmpty else { return refuse(.rule("VITALS-004", reason: "no observation given")) }
+            if let why = readings.implausibility { return refuse(.rule("VITALS-004", reason: why)) }
+            for sign in VitalSign.every {
+                guard let value = readings[sign]?.value else { continue }
+                charted[sign] = VitalReading(value: value, measuredAt: now)
+            }
+
+        case .newPatient(let weight, let id):
+            guard weight.value.isFinite, weight.value > 0 else {
+                return refuse(
+                    .limit([
+                        LimitFinding(field: "patient weight", severity: .hard, bound: .minimum, value: "\(weight)", limit: "more than 0 kg", rule: "PATIENT-002")
+                    ]))
+            }
+            if program?.phase == .underWay {
+                return refuse(.rule("PATIENT-002", reason: "a program is under way for the present patient; stop it first"))
+            }
+            // The same id is the same person: a corrected weight, whose drug still counts; only the
+            // caps' per-kilogram arithmetic changes (red team, issue 14 F1: the same id once reset
+            // every window, and 494 mg went into a 70 kg patient against a 350 mg 4 h cap).
+            let correction = patient.map { present in id != nil && present.id == id } ?? false
+            if !correction, lineOnPatient {
+                return refuse(.rule("PATIENT-002", reason: "the line of the loaded syringe is on the present patient; a new patient needs a new line: unload the syringe first"))
+            }
+            guard let next = require(.newPatient) else { return refuse(.wrongState(state)) }
+            if correction, let present = patient {
+                patient = Patient(weight: weight, id: id, number: present.number)
+            } else {
+                patient = Patient(weight: weight, id: id, number: (patient?.number ?? 0) + 1)
+                // The previous patient's drug is not this one's, nor their vital signs.
+                ledger.beginPatient()
+                monitor.beginPatient()
+                vitals.clear()
+                charted = VitalReadings()
+                vitalsRecheckSince = nil
+                lastVitalsRules = nil
+            }
+            // A program for the old weight or the old patient is not for this one.
+            program = nil
+            limits = nil
+            programDeliveredVolume = .zero
+            alarms.clear(.infusionComplete)
+            state = next
+            rearmForSyringe(at: now)
         }
         return .success(())
+    }
+
+    /// Why a program for `weight` at `concentration` does not fit the patient and the syringe, or
+    /// nil. One patient, one weight (a new weight once raised the caps over drug already given:
+    /// issue 14, finding 5); and a syringe on the patient holds the drug it was started with.
+    func patientFinding(weight: Kilograms, concentration: MilligramsPerMillilitre) -> LimitFinding? {
+        if let patient, !patient.weighs(weight) {
+            return LimitFinding(
+                field: "patient weight", severity: .hard, bound: weight > patient.weight ? .maximum : .minimum, value: "\(weight)",
+                limit: "\(patient.weight), the present patient's weight (a new patient or a corrected weight is infusionctl new-patient)",
+                rule: "PATIENT-002")
+        }
+        if let onPatient = syringe?.patientConcentration, abs(onPatient.value - concentration.value) > onPatient.value * 1e-9 {
+            return LimitFinding(
+                field: "concentration", severity: .hard, bound: concentration > onPatient ? .maximum : .minimum,
+                value: "\(concentration)", limit: "\(onPatient), what the syringe on the patient was started with", rule: "PATIENT-001")
+        }
+        return nil
     }
 
     /// Soft findings for each rolling window that this bolus plus the basal still to come within
@@ -211,6 +308,9 @@ extension InfusionController {
                     rule: "STATE-001")
             ])
         }
+        if let finding = patientFinding(weight: request.weight, concentration: request.concentration) {
+            return .refused([finding])
+        }
         return validator.validate(request, syringe: syringeSpec, ledger: ledger)
     }
 
@@ -229,70 +329,5 @@ extension InfusionController {
             },
             syringeRemaining: syringe?.remaining, pressure: lastPressure, activeAlarms: alarms.active,
             highestAlarm: alarms.highestActive, deliveredInWindow: windows)
-    }
-
-    /// What survives a restart: what the journal persists (issue: the daemon). The ledger and the
-    /// program's progress carry over; motion state does not. A started program left mid-way
-    /// (``InfusionState/leavesAProgramUnderWay``, `fault` included) restarts stopped and alarmed.
-    public var persistentState: PersistentState {
-        PersistentState(
-            ledger: ledger, program: program, programDeliveredVolume: programDeliveredVolume,
-            loadingBolusSettled: loadingBolusSettled,
-            syringeSpec: syringeSpec, syringe: syringe,
-            wasInfusing: program?.started == true && state.leavesAProgramUnderWay)
-    }
-
-    /// Raises an alarm the daemon found outside the tick: a journal that had to be moved aside at
-    /// start, whose totals are therefore unknown. It latches like any high alarm.
-    public mutating func raiseAtStart(_ alarm: AlarmID, at now: ControlInstant) {
-        alarms.raise(alarm, at: now)
-    }
-
-    /// Rebuilds a controller after a restart. It never resumes by itself (DESIGN.md rule 4): an
-    /// infusion that was under way comes back stopped, with "restarted during infusion" raised
-    /// and every total restored.
-    public init(restoring saved: PersistentState, settings: ControllerSettings, at now: ControlInstant) {
-        self.init(settings: settings, startingAt: now)
-        ledger = saved.ledger
-        ledger.advance(to: now)
-        seedMonitor(from: saved.ledger)
-        program = saved.program
-        limits = saved.program?.limits
-        programDeliveredVolume = saved.programDeliveredVolume
-        loadingBolusSettled = saved.loadingBolusSettled
-        syringe = saved.syringe
-        syringeSpec = saved.syringeSpec
-        if saved.syringe != nil {
-            state = program == nil ? .syringeLoaded : .programmed
-            rearmForSyringe(at: now)
-        }
-        if saved.wasInfusing {
-            alarms.raise(.restartedDuringInfusion, at: now)
-            state = saved.syringe == nil ? .noSyringe : .stoppedByAlarm
-        }
-    }
-}
-
-/// What the journal must keep for a restart to restore totals and the program.
-public struct PersistentState: Sendable {
-    public var ledger: DoseLedger
-    public var program: ActiveProgram?
-    public var programDeliveredVolume: Millilitres
-    public var loadingBolusSettled: Bool
-    public var syringeSpec: SyringeSpec?
-    public var syringe: LoadedSyringe?
-    public var wasInfusing: Bool
-
-    public init(
-        ledger: DoseLedger, program: ActiveProgram?, programDeliveredVolume: Millilitres, loadingBolusSettled: Bool,
-        syringeSpec: SyringeSpec?, syringe: LoadedSyringe?, wasInfusing: Bool
-    ) {
-        self.ledger = ledger
-        self.program = program
-        self.programDeliveredVolume = programDeliveredVolume
-        self.loadingBolusSettled = loadingBolusSettled
-        self.syringeSpec = syringeSpec
-        self.syringe = syringe
-        self.wasInfusing = wasInfusing
     }
 }

@@ -32,6 +32,11 @@ public struct SafetyMonitor: Sendable {
     private var caps: DoseCaps?
     private var picogramsPerStep: Picograms = .zero
     private var primingAllowance: Int64 = 0
+    /// The furthest the encoder has run ahead of the emitted steps, in whole steps: forward
+    /// plunger motion nobody commanded. The controller counts it as drug (DESIGN.md rule 10: every
+    /// forward motion with the line on the patient is in the ledger), and a runaway's first
+    /// steps, before the tolerance is crossed, are no longer missing from the ledger.
+    public private(set) var uncommandedSteps: Int64 = 0
 
     public init(settings: ControllerSettings, startingAt now: ControlInstant) {
         encoderCountsPerStep = settings.mechanics.encoderCountsPerStep
@@ -68,8 +73,9 @@ public struct SafetyMonitor: Sendable {
         if permittedSteps - emitted > stepsPerTickLimit { return .stall }
         if encoderFitted {
             guard let counts = sensors.encoderCounts, let origin = encoderOrigin else { return .stall }
-            let encoderSteps = Double(counts - origin) / encoderCountsPerStep
+            let encoderSteps = Double(counts &- origin) / encoderCountsPerStep
             let difference = encoderSteps - Double(emitted)
+            uncommandedSteps = max(uncommandedSteps, Int64(saturating: difference, rounding: .down))
             if difference > Double(toleranceSteps) { return .runaway }
             if difference < -Double(toleranceSteps) { return .stall }
         }
@@ -106,4 +112,7 @@ public struct SafetyMonitor: Sendable {
 
     /// Starts a new program's per-program count in the monitor's own tally.
     public mutating func beginProgram() { tally.beginProgram() }
+
+    /// Starts a new patient's windows in the monitor's own tally (``DoseLedger/beginPatient()``).
+    public mutating func beginPatient() { tally.beginPatient() }
 }

@@ -17,11 +17,19 @@ public struct SmartPumpReport: Hashable, Sendable {
     public var unconfirmedSteps: Int64
     /// The pump reported its motor stalled (`A?S`).
     public var stalled: Bool
+    /// The reading was taken with the pump stopped: its count is final until the next `RUN`.
+    public var pumpStopped: Bool
+    /// Steps the loop counted while the pump stood still waiting for a start or a restart it was
+    /// sent (the start plan's round trips), since the driver's baseline: the pump trails the
+    /// loop's count by this much for good, measured rather than assumed.
+    public var standstillSteps: Int64
 
     public init(
         reading: UInt64, confirmedSteps: Int64, commandedAtRequest: Int64, commandedAtReply: Int64,
-        resolutionSteps: Int64, unconfirmedSteps: Int64, stalled: Bool
+        resolutionSteps: Int64, unconfirmedSteps: Int64, stalled: Bool, pumpStopped: Bool = false, standstillSteps: Int64 = 0
     ) {
+        self.pumpStopped = pumpStopped
+        self.standstillSteps = standstillSteps
         self.reading = reading
         self.confirmedSteps = confirmedSteps
         self.commandedAtRequest = commandedAtRequest

@@ -52,7 +52,7 @@ public struct StepPlanner: Hashable, Sendable {
     public func due(at now: ControlInstant, limit: Int64) -> Int64 {
         let ideal = idealSteps(at: now)
         guard ideal.isFinite, ideal >= 0 else { return 0 }
-        let owed = Int64(ideal.rounded(.down)) - deliveredSteps
+        let owed = Int64(saturating: ideal, rounding: .down) &- deliveredSteps
         return max(0, min(owed, limit, remainingSteps))
     }
 

@@ -4,8 +4,10 @@ public enum TechnicianCommand: Hashable, Sendable, CustomStringConvertible {
     case loadSyringe(SyringeSpec, fill: Millilitres)
     case unloadSyringe
     /// Moves the plunger `volume` forward at the priming rate to fill the line, before any
-    /// program: not counted as given to the patient.
-    case prime(Millilitres)
+    /// program: not counted as given to the patient. `lineDisconnected` is the technician's word
+    /// that the line is off the patient, which a prime needs once a program has started on this
+    /// pump (PATIENT-005): the syringe may have been changed under a line still in the vein.
+    case prime(Millilitres, lineDisconnected: Bool = false)
     /// A plan from ``ProgramValidator``; only `.accepted` plans exist, so limits were checked.
     case program(InfusionPlan)
     case start
@@ -16,12 +18,19 @@ public enum TechnicianCommand: Hashable, Sendable, CustomStringConvertible {
     case acknowledge(AlarmID?)
     case silence
     case reset
+    /// A new patient (DESIGN.md rule 10): the caps count from nothing for them. Refused while a
+    /// program is under way or the line is on the patient. The present patient's own id is a
+    /// corrected weight instead: the drug they have had still counts (PATIENT-006).
+    case newPatient(weight: Kilograms, id: String?)
+    /// Observations a nurse charted (issue 17): blood pressure from a cuff, a counted respiratory
+    /// rate, and any other sign measured by hand, each stamped when the command is applied.
+    case chart(VitalReadings)
 
     public var description: String {
         switch self {
         case .loadSyringe(let syringe, let fill): "load-syringe \(syringe.name) \(fill)"
         case .unloadSyringe: "unload-syringe"
-        case .prime(let volume): "prime \(volume)"
+        case .prime(let volume, let disconnected): "prime \(volume)" + (disconnected ? " line disconnected" : "")
         case .program(let plan): "program \(plan.drug.name) \(plan.concentration) \(plan.dose) for \(ControlDuration(plan.duration))"
         case .start: "start"
         case .pause: "pause"
@@ -31,6 +40,9 @@ public enum TechnicianCommand: Hashable, Sendable, CustomStringConvertible {
         case .acknowledge(let id): "ack \(id?.name ?? "all")"
         case .silence: "silence"
         case .reset: "reset"
+        case .newPatient(let weight, let id): "new-patient \(weight)" + (id.map { " id \($0)" } ?? "")
+        case .chart(let readings):
+            "vitals " + VitalSign.allCases.compactMap { sign in readings[sign].map { "\(sign.name) \(VitalReadings.format($0.value))\(sign.unit)" } }.joined(separator: " ")
         }
     }
 }
@@ -49,6 +61,9 @@ public struct CommandRefusal: Error, Hashable, Sendable, CustomStringConvertible
         /// Alarms whose condition is still present cannot be reset.
         case conditionPersists([AlarmID])
         case noActiveAlarm
+        /// A safety rule forbids it here, for a reason the state alone does not say: the line is
+        /// on the patient, the program was given already, the patient weighs something else.
+        case rule(String, reason: String)
     }
 
     public let code: Code
@@ -69,6 +84,7 @@ public struct CommandRefusal: Error, Hashable, Sendable, CustomStringConvertible
         case .conditionPersists(let alarms):
             "\(command) refused: condition still present (\(alarms.map(\.name).joined(separator: ", ")))"
         case .noActiveAlarm: "\(command): no active alarm"
+        case .rule(let rule, let reason): "\(command) refused: \(reason) (\(rule))"
         }
     }
 }

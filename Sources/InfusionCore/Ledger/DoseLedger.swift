@@ -32,10 +32,11 @@ public struct DoseLedger: Sendable {
         currentBucket = Self.bucketIndex(now)
     }
 
+    /// Floor division, written so no instant overflows it (Int64.min from an edited journal
+    /// once did: red team, issue 14 F7).
     private static func bucketIndex(_ instant: ControlInstant) -> Int64 {
-        instant.nanoseconds >= 0
-            ? instant.nanoseconds / bucketWidth.nanoseconds
-            : (instant.nanoseconds - bucketWidth.nanoseconds + 1) / bucketWidth.nanoseconds
+        let (quotient, remainder) = instant.nanoseconds.quotientAndRemainder(dividingBy: bucketWidth.nanoseconds)
+        return remainder < 0 ? quotient - 1 : quotient
     }
 
     private static func slot(_ bucket: Int64) -> Int {
@@ -94,6 +95,22 @@ public struct DoseLedger: Sendable {
 
     /// Starts counting a new program's total; the rolling windows carry on untouched.
     public mutating func beginProgram() { programTotal = .zero }
+
+    /// Sets the program's total after a restart from the journal's authenticated record of it;
+    /// the windows are rebuilt from the records separately.
+    public mutating func restoreProgramTotal(_ total: Picograms) { programTotal = max(.zero, total) }
+
+    /// Starts counting for a new patient (DESIGN.md rule 10): the rolling windows and the program
+    /// total begin again from nothing, since the previous patient's drug is not in this one. The
+    /// lifetime total carries on: the write-ahead is counted against it.
+    ///
+    /// - Important: only an explicit, logged new-patient act calls this, never a program: a new
+    ///   weight once raised the caps over drug already given (issue 14, finding 5).
+    public mutating func beginPatient() {
+        for index in buckets.indices { buckets[index] = 0 }
+        windowSums = (0, 0, 0)
+        programTotal = .zero
+    }
 
     /// How much more drug every cap still allows: the smallest headroom of all four.
     public func headroom(under caps: DoseCaps) -> Picograms {

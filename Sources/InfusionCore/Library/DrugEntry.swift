@@ -67,14 +67,17 @@ public struct DrugEntry: Hashable, Sendable {
     public let keepVeinOpenRate: MillilitresPerHour
     /// How long before the syringe runs out the near-empty warning sounds.
     public let nearEmptyWarning: Seconds
+    /// The vital-signs interlock (`[drug.vitals]`); nil where the library sets none.
+    public let vitals: VitalsRules?
 
     public init(
         name: String, displayName: String, concentrations: [MilligramsPerMillilitre],
         concentrationLimits: LimitBand<MilligramsPerMillilitre>, weightLimits: LimitBand<Kilograms>,
         weightBasedDoseLimits: LimitBand<MilligramsPerKilogramPerHour>?, fixedDoseLimits: LimitBand<MilligramsPerHour>?,
         bolusLimits: LimitBand<MilligramsPerKilogram>?, bolusDuration: Seconds, caps: CumulativeCaps,
-        keepVeinOpenRate: MillilitresPerHour, nearEmptyWarning: Seconds
+        keepVeinOpenRate: MillilitresPerHour, nearEmptyWarning: Seconds, vitals: VitalsRules? = nil
     ) {
+        self.vitals = vitals
         self.name = name
         self.displayName = displayName
         self.concentrations = concentrations

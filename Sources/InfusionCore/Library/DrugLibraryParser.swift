@@ -26,7 +26,7 @@ public enum DrugLibraryParser {
     private static func parseDrug(_ table: TOMLDocument) throws(ConfigurationError) -> DrugEntry {
         try table.rejectUnknownKeys([
             "name", "display_name", "concentrations", "concentration", "weight", "dose_weight_based", "dose_fixed",
-            "bolus", "bolus_duration", "cumulative", "kvo_rate", "near_empty_warning",
+            "bolus", "bolus_duration", "cumulative", "kvo_rate", "near_empty_warning", "vitals",
         ])
         let concentrationLimits = try band(table, "concentration", QuantityParser.concentration)
         let concentrations = try table.quantities("concentrations", QuantityParser.concentration)
@@ -53,7 +53,14 @@ public enum DrugLibraryParser {
         }
 
         let name = try table.string("name")
-        return DrugEntry(
+        // The name a technician types and every display shows: ASCII letters, digits, spaces and
+        // hyphens only. A Cyrillic "і" made a second "ketamіne" that looks the same everywhere
+        // (red team, issue 14 F12); `display_name` may say anything.
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == " " || $0 == "-") })
+        else {
+            throw table.error("name", "\(name.debugDescription) has characters other than ASCII letters, digits, spaces and hyphens")
+        }
+        let entry = DrugEntry(
             name: name,
             displayName: try table.optionalString("display_name") ?? name,
             concentrations: concentrations,
@@ -65,7 +72,15 @@ public enum DrugLibraryParser {
             bolusDuration: try positive(table, "bolus_duration", QuantityParser.duration),
             caps: caps,
             keepVeinOpenRate: try table.quantity("kvo_rate", QuantityParser.volumeRate),
-            nearEmptyWarning: try positive(table, "near_empty_warning", QuantityParser.duration))
+            nearEmptyWarning: try positive(table, "near_empty_warning", QuantityParser.duration),
+            vitals: try vitalsRules(table))
+        try LibrarySense.check(entry, table)
+        return entry
+    }
+
+    private static func vitalsRules(_ table: TOMLDocument) throws(ConfigurationError) -> VitalsRules? {
+        guard let vitals = try table.optionalTable("vitals") else { return nil }
+        return try VitalsRulesParser.parse(vitals)
     }
 
     private static func positive<Value: PhysicalQuantity>(
@@ -89,8 +104,14 @@ public enum DrugLibraryParser {
         let table = try parent.table(key)
         try table.rejectUnknownKeys(["hard_min", "soft_min", "soft_max", "hard_max"])
         let hardMaximum = try positive(table, "hard_max", parse)
+        // LIB-003: a band open at the bottom let a dose of 10⁻¹³ mg/kg/h for 10¹² h through to a
+        // trap; every limit the pump enforces has a floor the library names.
+        guard table.contains("hard_min") else {
+            throw table.error("hard_min", "is required: a band with no hard minimum lets a vanishing dose, concentration or weight through")
+        }
+        let hardMinimum = try positive(table, "hard_min", parse)
         let band = LimitBand(
-            hardMinimum: try table.optionalQuantity("hard_min", parse),
+            hardMinimum: hardMinimum,
             softMinimum: try table.optionalQuantity("soft_min", parse),
             softMaximum: try table.optionalQuantity("soft_max", parse),
             hardMaximum: hardMaximum)

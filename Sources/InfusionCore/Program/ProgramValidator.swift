@@ -4,6 +4,9 @@ public struct ProgramValidator: Sendable {
     public let library: DrugLibrary
     public let mechanics: PumpMechanics
 
+    /// The shortest program: a second.
+    public static let shortestProgram = Seconds(1)
+
     public init(library: DrugLibrary, mechanics: PumpMechanics = .reference) {
         self.library = library
         self.mechanics = mechanics
@@ -66,11 +69,19 @@ public struct ProgramValidator: Sendable {
             volume = amount
             duration = rate.value > 0 ? amount / rate : .zero
         }
-        if duration.value <= 0 || volume.value <= 0 {
+        // A 10⁻³⁰⁰ h program was accepted and ran its loading bolus alone (red team, issue 14
+        // F12). A second is a sanity bound, not a clinical one (those are the library's): below it
+        // there is no rate to plan. A rate the dose band already refused says so there; the
+        // duration is then not the reason.
+        if rate.value > 0, duration < Self.shortestProgram || volume.value <= 0 {
             findings.append(
                 LimitFinding(
-                    field: "duration", severity: .hard, bound: .minimum, value: "\(duration)", limit: "more than 0 s",
+                    field: "duration", severity: .hard, bound: .minimum, value: "\(duration)", limit: "\(Self.shortestProgram)",
                     rule: "DOSE-007"))
+        } else if !(rate.value > 0), findings.isEmpty {
+            findings.append(
+                LimitFinding(
+                    field: "dose rate", severity: .hard, bound: .minimum, value: "\(request.dose)", limit: "more than 0", rule: "DOSE-001"))
         }
 
         var bolus: BolusPlan?

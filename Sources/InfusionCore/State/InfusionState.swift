@@ -25,7 +25,9 @@ public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStrin
 
     /// States a started program can be left in mid-way: delivering, paused, stopped by an alarm,
     /// or stopped by the safety monitor's fault. A restart from any of them must come back stopped
-    /// and alarmed (DESIGN.md rule 4); `fault` was missing once, found by the property run.
+    /// and alarmed (DESIGN.md rule 4); `fault` was missing once, found by the property run. A
+    /// restart from `fault` stays in `fault`, which only unloading the syringe leaves: the patient
+    /// is then off the pump whose motor the safety monitor condemned.
     public var leavesAProgramUnderWay: Bool {
         isDelivering || self == .paused || self == .stoppedByAlarm || self == .fault
     }
@@ -38,8 +40,10 @@ public enum InfusionState: String, CaseIterable, Hashable, Sendable, CustomStrin
         switch (self, event) {
         case (.noSyringe, .loadSyringe(let programInProgress)): programInProgress ? .paused : .syringeLoaded
         case (.syringeLoaded, .unloadSyringe), (.programmed, .unloadSyringe), (.completed, .unloadSyringe),
-            (.paused, .unloadSyringe), (.stoppedByAlarm, .unloadSyringe):
+            (.paused, .unloadSyringe), (.stoppedByAlarm, .unloadSyringe), (.fault, .unloadSyringe):
             .noSyringe
+        case (.noSyringe, .newPatient): .noSyringe
+        case (.syringeLoaded, .newPatient), (.programmed, .newPatient), (.completed, .newPatient): .syringeLoaded
         case (.syringeLoaded, .program), (.programmed, .program), (.completed, .program): .programmed
         case (.syringeLoaded, .prime): .priming
         case (.priming, .primeFinished), (.priming, .stop): .syringeLoaded
@@ -80,6 +84,8 @@ public enum StateEvent: Hashable, Sendable, CustomStringConvertible {
     case alarmStop
     case reset(programInProgress: Bool)
     case fault
+    /// A new patient (or a corrected weight): drops a program not yet under way.
+    case newPatient
 
     public var description: String {
         switch self {
@@ -98,6 +104,7 @@ public enum StateEvent: Hashable, Sendable, CustomStringConvertible {
         case .alarmStop: "alarm stop"
         case .reset: "reset"
         case .fault: "fault"
+        case .newPatient: "new patient"
         }
     }
 }

@@ -29,7 +29,7 @@ public struct ControlDuration: Comparable, Hashable, Sendable, CustomStringConve
     public var nanoseconds: Int64
 
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
-    public init(_ span: Seconds) { self.nanoseconds = Int64((span.value * 1e9).rounded()) }
+    public init(_ span: Seconds) { self.nanoseconds = Int64(saturating: span.value * 1e9) }
 
     public static var zero: ControlDuration { ControlDuration(nanoseconds: 0) }
     public static func milliseconds(_ value: Int64) -> ControlDuration { ControlDuration(nanoseconds: value * 1_000_000) }

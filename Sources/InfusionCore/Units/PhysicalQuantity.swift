@@ -27,7 +27,17 @@ extension PhysicalQuantity {
 /// Prints a value the way a clinician writes it: no trailing zeros, at most four decimals.
 public func formatQuantityValue(_ value: Double) -> String {
     guard value.isFinite else { return "\(value)" }
-    let rounded = (value * 10_000).rounded() / 10_000
+    // Four decimals, or four significant digits if that is finer: 0.35 µg/kg/h once showed as
+    // 0.0004 mg/kg/h (red team, issue 14 F12).
+    var scale = 10_000.0
+    var magnitude = abs(value)
+    var decimals = 0
+    while magnitude < 1, magnitude > 0, decimals < 11 {
+        magnitude *= 10
+        decimals += 1
+        if decimals > 1 { scale *= 10 }
+    }
+    let rounded = (value * scale).rounded() / scale
     if rounded == rounded.rounded(), abs(rounded) < 1e15 {
         return String(Int64(rounded))
     }

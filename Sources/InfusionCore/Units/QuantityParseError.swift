@@ -9,6 +9,10 @@ public struct QuantityParseError: Error, Hashable, Sendable, CustomStringConvert
         case negative
         case notFinite
         case wrongKind(expected: QuantityKind, found: QuantityKind)
+        /// "1e308 kg": a number written with an exponent, which a technician does not mean.
+        case exponent(String)
+        /// "1 min 1 min", "30 min 1 h": a compound duration names each unit once, largest first.
+        case unitOrder(String)
     }
 
     public let code: Code
@@ -29,6 +33,8 @@ public struct QuantityParseError: Error, Hashable, Sendable, CustomStringConvert
         case .unknownUnit(let unit): return "\(quoted): unknown unit \"\(unit)\""
         case .negative: return "\(quoted) is negative"
         case .notFinite: return "\(quoted) is not a finite number"
+        case .exponent(let number): return "\(quoted): \"\(number)\" is written with an exponent; write the number out"
+        case .unitOrder(let unit): return "\(quoted): \"\(unit)\" is out of order; name each unit once, largest first, as in \"1 h 30 min\""
         case .wrongKind(let expected, let found):
             return "\(quoted) is a \(found.noun) but a \(expected.noun) is needed (e.g. \(expected.example))"
         }

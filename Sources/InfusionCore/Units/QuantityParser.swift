@@ -79,12 +79,16 @@ public enum QuantityParser {
         let terms = try splitTerms(text)
         var total = 0.0
         var kind: QuantityKind?
+        var previousFactor = Double.infinity
         for (number, unit) in terms {
             let entry = try lookUp(unit, in: text)
             if let kind, kind != entry.kind || kind != .duration {
                 // Only durations may be compound; "1 mg 2 mL" is refused as an unknown unit.
                 throw QuantityParseError(.unknownUnit(terms.map { $0.1 }.joined(separator: " ")), input: text)
             }
+            // "1 min 1 min" once read as 2 min (red team, issue 14 F12).
+            guard entry.factor < previousFactor else { throw QuantityParseError(.unitOrder(unit), input: text) }
+            previousFactor = entry.factor
             kind = entry.kind
             total += number * entry.factor
         }
@@ -192,6 +196,12 @@ public enum QuantityParser {
             guard !unitText.isEmpty else { throw QuantityParseError(.missingUnit, input: text) }
             if unitText.unicodeScalars.first.map(isNumberScalar) == true {
                 throw QuantityParseError(.invalidNumber(numberText + unitText), input: text)
+            }
+            // "1e308 kg" once answered `unknown unit "kg"` (red team, issue 14 F12).
+            if let first = unitText.unicodeScalars.first, first == "e" || first == "E",
+                let second = unitText.unicodeScalars.dropFirst().first, isNumberScalar(second) || second == "+" || second == "-"
+            {
+                throw QuantityParseError(.exponent(numberText + unitText), input: text)
             }
             terms.append((number, unitText))
         }

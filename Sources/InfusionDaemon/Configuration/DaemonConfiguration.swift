@@ -26,11 +26,18 @@ public struct DaemonConfiguration: Hashable, Sendable {
     /// Limits that keep a hostile or broken client from hurting the loop.
     public struct ClientLimits: Hashable, Sendable {
         public var maximumConnections: Int
+        /// Slots of `maximumConnections` only an operator or an admin may take: sixteen watchers
+        /// once held every slot and `pause` was told busy (issue 15). When even those are full, an
+        /// operator's connection closes the watcher that asked least recently.
+        public var reservedConnections: Int
         public var requestsPerSecond: Int
         public var idleTimeout: ControlDuration
 
-        public init(maximumConnections: Int = 16, requestsPerSecond: Int = 20, idleTimeout: ControlDuration = .minutes(10)) {
+        public init(
+            maximumConnections: Int = 16, reservedConnections: Int = 2, requestsPerSecond: Int = 20, idleTimeout: ControlDuration = .minutes(10)
+        ) {
             self.maximumConnections = maximumConnections
+            self.reservedConnections = reservedConnections
             self.requestsPerSecond = requestsPerSecond
             self.idleTimeout = idleTimeout
         }
@@ -46,11 +53,29 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var clients: ClientLimits
     /// How long the pump may stay paused before the paused-too-long alarm.
     public var pausedCallBack: ControlDuration
+    /// How long the start waits for hardware that is not there yet (a USB serial adapter that
+    /// enumerates late, a GPIO chip whose driver is still loading) before it exits 75 for systemd
+    /// to try again (`hardware.appear_within`; issue 16).
+    public var hardwareWait: ControlDuration
+    /// The bedside pulse oximeter (`[vitals]`, issue 17); nil where none is fitted.
+    public var oximeter: Oximeter?
+
+    public struct Oximeter: Hashable, Sendable {
+        /// Only "masimo-ascii" is spoken (Masimo SET ASCII 1 output).
+        public var port: String
+        public var baud: Int
+
+        public init(port: String, baud: Int = 9_600) {
+            self.port = port
+            self.baud = baud
+        }
+    }
 
     public init(
         hardware: Hardware, drugLibrary: String, syringes: String, socket: String, socketGroup: String, journal: String,
-        clients: ClientLimits = ClientLimits(), pausedCallBack: ControlDuration = .minutes(2)
+        clients: ClientLimits = ClientLimits(), pausedCallBack: ControlDuration = .minutes(2), hardwareWait: ControlDuration = .seconds(10)
     ) {
+        self.hardwareWait = hardwareWait
         self.hardware = hardware
         self.drugLibrary = drugLibrary
         self.syringes = syringes

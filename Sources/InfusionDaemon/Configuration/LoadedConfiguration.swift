@@ -42,21 +42,44 @@ public struct LoadedConfiguration: Sendable {
         let hardware: String =
             switch configuration.hardware {
             case .simulator(let scale, let fill): "simulator (time scale \(scale)×, syringe filled with \(fill))"
-            case .ne1000(let port, let settings): "NE-1000 on \(port) at \(settings.baud) baud, address \(settings.address), safe mode \(settings.safeModeTimeoutSeconds) s"
+            case .ne1000(let port, let settings): "NE-1000 on \(port) at \(settings.baud) baud, address \(settings.address), safe mode \(settings.safeModeTimeoutSeconds) s, reply timeout \(settings.replyTimeout)"
             case .gpio(let map): "stepper on GPIO, pin map \(map) (\(pinMap?.board ?? "?"))"
             }
+        let vitals = configuration.oximeter.map { "Masimo ASCII oximeter on \($0.port) at \($0.baud) baud" } ?? "no oximeter"
         return """
             hardware: \(hardware)
-            drug library: \(configuration.drugLibrary) (\(library.drugs.count) drug\(library.drugs.count == 1 ? "" : "s"))
+            drug library: \(configuration.drugLibrary): \(library.name) \(library.version), sha256 \(library.checksum) (\(library.drugs.count) drug\(library.drugs.count == 1 ? "" : "s"))
             syringes: \(configuration.syringes) (\(syringes.syringes.count))
             socket: \(configuration.socket), group \(configuration.socketGroup)
             journal: \(configuration.journal)
-            """
+            vitals: \(vitals)
+            """ + warnings.map { "\nwarning: " + $0 }.joined()
+    }
+
+    /// What will work but not as a clinic would want: a library that requires an oximeter on a
+    /// pump that fits none raises vitals_source_lost with every program.
+    public var warnings: [String] {
+        guard configuration.oximeter == nil else { return [] }
+        return library.drugs.filter { $0.vitals?.requireOximeter == true }.map { drug in
+            "\(drug.name) requires an oximeter and [vitals] fits none: every \(drug.name) program will raise vitals_source_lost"
+        }
     }
 }
 
 /// Why the daemon will not start; the text names the file and the key.
 public struct StartupError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What the exit status tells systemd: a configuration that can never work is not restarted
+    /// (EX_CONFIG, 78); something not ready yet (a port, a chip, a locked journal) is retried.
+    public enum ExitCode: Int32, Hashable, Sendable {
+        case configuration = 78
+        case notReady = 75
+    }
+
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public let exitCode: ExitCode
+
+    public init(_ description: String, exitCode: ExitCode = .configuration) {
+        self.description = description
+        self.exitCode = exitCode
+    }
 }

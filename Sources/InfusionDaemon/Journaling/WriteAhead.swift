@@ -33,7 +33,7 @@ public struct WriteAhead: Hashable, Sendable {
     /// `commanded` plus `margin` plus one interval at the present flow. Zero when it already does.
     public func commitment(commanded: Picograms, picogramsPerSecond: Double, durable: Picograms) -> Picograms {
         let ahead = max(0, picogramsPerSecond) * Double((margin + interval).nanoseconds) / 1e9
-        let target = commanded.value &+ Int64(ahead.rounded(.up))
+        let target = commanded.value &+ Int64(saturating: ahead, rounding: .up)
         return Picograms(max(0, target &- durable.value))
     }
 

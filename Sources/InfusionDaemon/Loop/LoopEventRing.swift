@@ -8,6 +8,12 @@ public struct LoopEvent: Hashable, Sendable {
         case alarmRaised, alarmCleared, stateChanged
         /// The patient pressed the demand button (`code` presses this period); recorded, not dosed.
         case demandPressed
+        /// The front panel's STOP key was pressed (`code` 1) or released (0).
+        case stopKey
+        /// The front panel's SILENCE key was pressed (`code` presses this period).
+        case silenceKey
+        /// The vital-signs interlock's verdict changed (`code`: ``VitalsEventCode``).
+        case vitals
     }
 
     public var kind: Kind

@@ -9,8 +9,11 @@ extension ControlLoop {
         case .progress:
             return .progress(currentProgress())
         case .stopForShutdown:
-            if controller.persistentState.wasInfusing {
-                interrupted = true
+            // Delivery is paused, not stopped: the program stays under way in the journal, so the
+            // next start comes back stopped with restarted_during_infusion and the program kept.
+            if controller.state.isDelivering {
+                _ = controller.handle(.pause, at: now)
+            } else if controller.state == .priming {
                 _ = controller.handle(.stop, at: now)
             }
             return .progress(currentProgress())
@@ -50,6 +53,7 @@ extension ControlLoop {
                 progress.fillMl = nil
             }
         }
+        gauges.patientNumber.store(controller.patient?.number ?? 0, ordering: .releasing)
         // A command changes what watchers see even when no tick has yet.
         pendingDescriptors = statusDescriptors()
         publishStatus(at: now)
@@ -66,18 +70,23 @@ extension ControlLoop {
 
     func currentProgress() -> SavedProgress {
         var saved = progress
-        let state = controller.state
-        saved.netSteps = controller.syringe?.netSteps ?? 0
-        saved.programStarted = controller.program?.started ?? false
-        saved.programDeliveredMl = controller.programDeliveredVolume.value
-        saved.loadingBolusSettled = controller.loadingBolusSettled
-        saved.wasInfusing = interrupted || controller.persistentState.wasInfusing
-        saved.state = state.wireName
-        if controller.syringe == nil {
+        let persistent = controller.persistentState
+        saved.netSteps = persistent.syringe?.netSteps ?? 0
+        saved.patientConcentrationMgPerMl = persistent.syringe?.patientConcentration?.value
+        saved.primedMl = persistent.primedVolume.value
+        saved.lineMayBeConnected = persistent.lineMayBeConnected
+        saved.programPhase = persistent.program?.phase.rawValue
+        saved.loadingBolusBegun = persistent.program?.loadingBolusBegun ?? false
+        saved.programDeliveredMl = persistent.programDeliveredVolume.value
+        saved.patient = persistent.patient.map { SavedProgress.SavedPatient(weightKg: $0.weight.value, id: $0.id, number: $0.number) }
+        saved.state = persistent.state.wireName
+        saved.alarms = SavedProgress.alarms(persistent.alarms)
+        saved.charted = SavedProgress.charted(persistent.charted)
+        if persistent.syringe == nil {
             saved.syringe = nil
             saved.fillMl = nil
         }
-        if controller.program == nil { saved.program = nil }
+        if persistent.program == nil { saved.program = nil }
         return saved
     }
 
@@ -110,6 +119,17 @@ extension ControlLoop {
         numbers.lastHourMg = controller.ledger.delivered(in: .oneHour).milligrams.value
         numbers.lastFourHoursMg = controller.ledger.delivered(in: .fourHours).milligrams.value
         numbers.lastDayMg = controller.ledger.delivered(in: .twentyFourHours).milligrams.value
+        for sign in VitalSign.every {
+            let oximeter = lastOximeter?.readings[sign]
+            let charted = controller.charted[sign]
+            let freshest = charted.map { chart in oximeter.map { $0.measuredAt >= chart.measuredAt ? ($0, VitalSource.oximeter) : (chart, .charted) } ?? (chart, .charted) }
+                ?? oximeter.map { ($0, VitalSource.oximeter) }
+            guard let (reading, source) = freshest else { continue }
+            numbers.vitalValues[sign.rawValue] = reading.value
+            numbers.vitalMeasuredAt[sign.rawValue] = reading.measuredAt.nanoseconds
+            numbers.vitalSources[sign.rawValue] = UInt8(source.rawValue)
+            numbers.vitalLevels[sign.rawValue] = UInt8(controller.vitals.verdict.level(sign).rawValue)
+        }
         return numbers
     }
 
@@ -122,6 +142,8 @@ extension ControlLoop {
                     dose: program.plan.dose.description, volumeMl: program.plan.volume.value,
                     durationS: program.plan.duration.value)
             },
-            syringe: controller.syringe == nil ? nil : progress.syringe)
+            syringe: controller.syringe == nil ? nil : progress.syringe,
+            patient: controller.patient.map { StatusReport.Patient(weightKg: $0.weight.value, id: $0.id, number: $0.number) },
+            lineOnPatient: controller.lineOnPatient)
     }
 }

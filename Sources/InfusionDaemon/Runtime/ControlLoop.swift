@@ -35,11 +35,18 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     /// journal covers a new flow within one interval plus its fsync; five missed is not a hiccup.
     static var heldPeriodsLimit: Int { 500 }
     private var ringOverflowed = false
-    /// Stopped by a shutdown mid-infusion: saved as still infusing, so the next start says so.
-    var interrupted = false
     private var lastState: InfusionState
     private var lastMask: UInt32
     private var lastPresses: Int64
+    /// The front panel's keys as last logged.
+    private var lastStopKeyHeld = false
+    private var lastSilencePresses: Int64?
+    /// The oximeter's report as the last period read it, for the status board.
+    var lastOximeter: OximeterReport?
+    /// The bedside oximeter, where `[vitals]` fits one; set before the loop runs.
+    var oximeter: OximeterTap?
+    /// The interlock's verdict as last logged: each change is a loop event (issue 17).
+    private var lastVitalsVerdict = VitalsVerdict()
 
     public init(
         controller: InfusionController, device: Device, clock: LoopClock, validator: ProgramValidator, progress: SavedProgress,
@@ -57,6 +64,7 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         gauges.durable.store(controller.ledger.lifetimeTotal.value, ordering: .releasing)
         gauges.stateIndex.store(Int(controller.state.code), ordering: .relaxed)
         gauges.programNumber.store(progress.programNumber, ordering: .releasing)
+        gauges.patientNumber.store(controller.patient?.number ?? 0, ordering: .releasing)
         let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
         publish(at: now)
         pendingDescriptors = statusDescriptors()
@@ -70,6 +78,10 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         let setup = realTime ? RealTimeSetup.apply(priority: 80, lockMemory: true, holdLatency: true, cpu: cpu) : nil
         if let setup { log(setup.description) }
         defer { if let fd = setup?.latencyDescriptor { close(fd) } }
+        // Memory is locked as it is touched (RealTimeSetup): a page a tick touches for the first
+        // time faults once, then stays. How many did, and whether any went to the disk, is counted
+        // for this thread from its first tick on and reported with the timing at the end.
+        let faultsBefore = ThreadPageFaults.now()
         var deadline = MonotonicClock.now().nanoseconds
         let period: Int64 = 1_000_000
         while !gauges.stopRequested.load(ordering: .acquiring) {
@@ -89,7 +101,7 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         }
         let now = clock.control(atMonotonic: MonotonicClock.now().nanoseconds)
         device.apply(.safe, at: now, interval: .zero)
-        log(timing.summary)
+        log("\(timing.summary); \(ThreadPageFaults.now().since(faultsBefore))")
         gauges.finished.store(true, ordering: .releasing)
     }
 
@@ -101,9 +113,28 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         let journalHealthy = gauges.journalHealthy.load(ordering: .acquiring) && !ringOverflowed
             && heldPeriods < Self.heldPeriodsLimit
         sensors.journalHealthy = sensors.journalHealthy && journalHealthy
+        sensors.journalLost = sensors.journalLost || gauges.journalLost.load(ordering: .acquiring)
         sensors.loopOverran = sensors.loopOverran || heartbeat.hasOverran
         sensors.durableLedger = Picograms(gauges.durable.load(ordering: .acquiring))
+        if oximeter != nil { sensors.oximeter = oximeter!.sample() }
+        lastOximeter = sensors.oximeter
         let actuation = controller.tick(now: now, sensors: sensors)
+        // Every interlock decision reaches the log (issue 17): what counts as critical, as a
+        // warning, and whether a source is lost, whenever any of it changes.
+        let verdict = controller.vitals.verdict
+        if verdict != lastVitalsVerdict {
+            lastVitalsVerdict = verdict
+            record(LoopEvent(kind: .vitals, code: VitalsEventCode.encode(verdict), controlNanoseconds: now.nanoseconds))
+        }
+        // Each key press reaches the log (issue 15); the tick has already acted on it.
+        if sensors.stopKeyHeld != lastStopKeyHeld {
+            lastStopKeyHeld = sensors.stopKeyHeld
+            record(LoopEvent(kind: .stopKey, code: sensors.stopKeyHeld ? 1 : 0, controlNanoseconds: now.nanoseconds))
+        }
+        if let seen = lastSilencePresses, sensors.silenceKeyPresses > seen {
+            record(LoopEvent(kind: .silenceKey, code: UInt16(clamping: sensors.silenceKeyPresses - seen), controlNanoseconds: now.nanoseconds))
+        }
+        lastSilencePresses = sensors.silenceKeyPresses
         device.apply(actuation, at: now, interval: clock.period)
         heldPeriods = controller.writeAheadHeld ? heldPeriods + 1 : 0
         publish(at: now)
@@ -126,9 +157,9 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         let perStep = Double(controller.drugPerStep.value)
         let stepsPerMillilitre = controller.syringe?.stepsPerMillilitre ?? 0
         gauges.commanded.store(controller.ledger.lifetimeTotal.value, ordering: .releasing)
-        gauges.flowPicogramsPerSecond.store(Int64((flow * stepsPerMillilitre * perStep / 3_600).rounded(.up)), ordering: .releasing)
-        gauges.rateMicrolitresPerHour.store(Int64((flow * 1_000).rounded()), ordering: .relaxed)
-        gauges.deliveredMicrolitres.store(Int64((controller.programDeliveredVolume.value * 1_000).rounded()), ordering: .relaxed)
+        gauges.flowPicogramsPerSecond.store(Int64(saturating: flow * stepsPerMillilitre * perStep / 3_600, rounding: .up), ordering: .releasing)
+        gauges.rateMicrolitresPerHour.store(Int64(saturating: flow * 1_000), ordering: .relaxed)
+        gauges.deliveredMicrolitres.store(Int64(saturating: controller.programDeliveredVolume.value * 1_000), ordering: .relaxed)
         gauges.controlNanoseconds.store(now.nanoseconds, ordering: .relaxed)
         let presses = device.demandPresses
         if presses > lastPresses {

@@ -24,7 +24,9 @@ public protocol DaemonDevice: PumpDevice {
 extension DaemonDevice {
     public mutating func syringeLoaded(_ spec: SyringeSpec, fill: Millilitres) {}
     public mutating func syringeUnloaded() {}
-    public mutating func inject(_ fault: SimulatedFaultRequest) -> String? { "only the simulator takes injected faults" }
+    public mutating func inject(_ fault: SimulatedFaultRequest) -> String? {
+        "this is a real pump: only the simulator (infusiond-sim) takes injected faults"
+    }
     public var deliveredToPatient: Millilitres? { nil }
     public var demandPresses: Int64 { 0 }
     public var notReadyForSyringe: String? { nil }

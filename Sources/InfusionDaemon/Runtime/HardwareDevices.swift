@@ -67,6 +67,10 @@ public struct GPIOBoardDevice<Lines: GPIOLines>: DaemonDevice, @unchecked Sendab
     /// Occlusion detection reads the load cell: no syringe before it has given a reading.
     public var notReadyForSyringe: String? {
         guard pump.forceSensor.readings == 0 else { return nil }
-        return "the force sensor has given no reading (\(pump.forceSensor.stuckReadouts) read-outs with DOUT stuck low); check the HX711's wiring"
+        let stuck = pump.forceSensor.stuckReadouts
+        let why = pump.forceSensor.dataLowAtLastPoll
+            ? "DOUT stuck low: \(stuck) read-outs dropped"
+            : "DOUT is high: no conversion signalled; the HX711 unplugged or unpowered"
+        return "the force sensor has given no reading (\(why)); check the HX711's wiring"
     }
 }

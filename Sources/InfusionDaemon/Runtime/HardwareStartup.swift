@@ -12,14 +12,21 @@ enum HardwareStartup {
     /// raised: a technician can see why nothing can start, and the driver keeps trying.
     static var linkWait: Duration { .seconds(5) }
 
+    /// `loopCPU`: the CPU the loop will have to itself; the driver's thread keeps off it. On it,
+    /// the driver waited behind the SCHED_FIFO loop: in the boot stage's guest a healthy pump's
+    /// replies came later than the 150 ms reply timeout, and a program stopped with
+    /// pump_link_lost.
     static func openNE1000(
-        port: String, settings: SerialPumpSettings, log: @escaping @Sendable (String) -> Void
+        port: String, settings: SerialPumpSettings, loopCPU: Int32?, log: @escaping @Sendable (String) -> Void
     ) throws(StartupError) -> SerialPumpDriver {
         let driver: SerialPumpDriver
         do {
-            driver = try SerialPumpDriver(portName: port, settings: settings) { event in log("ne1000: \(event)") }
+            driver = try SerialPumpDriver(
+                portName: port, settings: settings, threadSetUp: { if let loopCPU { RealTimeSetup.keepOff(loopCPU) } }
+            ) { event in log("ne1000: \(event)") }
         } catch {
-            throw StartupError("hardware.port: \(port): \(error)")
+            throw StartupError(
+                "hardware.port: \(port): \(error)\(error.notReady ? "; systemd will try again" : "")", exitCode: error.notReady ? .notReady : .configuration)
         }
         let clock = ContinuousClock()
         let deadline = clock.now + linkWait
@@ -38,7 +45,8 @@ enum HardwareStartup {
         do {
             return try LibGPIODLines(map: map)
         } catch {
-            throw StartupError("hardware.pin_map: \(error)")
+            throw StartupError(
+                "hardware.pin_map: \(error)\(error.notReady ? "; systemd will try again" : "")", exitCode: error.notReady ? .notReady : .configuration)
         }
     }
 }

@@ -11,8 +11,13 @@ public final class LoopGauges: Sendable {
     public let durable = Atomic<Int64>(0)
     /// False once the journal thread has failed to write; the loop stops delivery on it.
     public let journalHealthy = Atomic<Bool>(true)
+    /// The journal was found lost at start and no admin has accepted it: the loop holds
+    /// journal_lost, and the journal thread does not seal (the old seal is the evidence).
+    public let journalLost = Atomic<Bool>(false)
     /// The program the ledger's records belong to (its number in the journal).
     public let programNumber = Atomic<Int64>(0)
+    /// The patient the ledger's records belong to (``Patient/number``; 0 before the first).
+    public let patientNumber = Atomic<Int64>(0)
     /// Bumped on every change of state or alarms: watchers send a status when it moves.
     public let changes = Atomic<Int64>(0)
     /// For sd_notify STATUS: the state's index, the rate in µL/h and the program's µL delivered.

@@ -24,6 +24,12 @@ public struct StatusSnapshot: Sendable {
     var lastHourMg = 0.0
     var lastFourHoursMg = 0.0
     var lastDayMg = 0.0
+    /// Per ``VitalSign``: the freshest value (NaN: none), when it was measured, its source and
+    /// how the interlock counts it (``VitalLevel``).
+    var vitalValues = InlineArray<5, Double>(repeating: .nan)
+    var vitalMeasuredAt = InlineArray<5, Int64>(repeating: 0)
+    var vitalSources = InlineArray<5, UInt8>(repeating: 0)
+    var vitalLevels = InlineArray<5, UInt8>(repeating: 0)
 }
 
 /// The words of a status report, which change only when a command is handled (never in a
@@ -31,6 +37,8 @@ public struct StatusSnapshot: Sendable {
 public struct StatusDescriptors: Sendable {
     var program: StatusReport.Program?
     var syringe: String?
+    var patient: StatusReport.Patient?
+    var lineOnPatient = false
 }
 
 /// The loop's status, for other threads to read. The loop writes with `withLockIfAvailable`
@@ -58,6 +66,8 @@ public final class LoopStatusBoard: Sendable {
             timeRemainingS: optional(numbers.timeRemainingS), syringeRemainingMl: optional(numbers.syringeRemainingMl),
             pressureMmHg: numbers.pressureMmHg, alarms: alarms, audioPaused: numbers.audioPaused)
         report.syringe = words.syringe
+        report.patient = words.patient
+        report.lineOnPatient = words.lineOnPatient
         report.ledgerMg = numbers.ledgerMg
         report.programLedgerMg = numbers.programLedgerMg
         report.simulatorDeliveredMl = optional(numbers.simulatorDeliveredMl)
@@ -66,6 +76,16 @@ public final class LoopStatusBoard: Sendable {
         report.lastHourMg = numbers.lastHourMg
         report.lastFourHoursMg = numbers.lastFourHoursMg
         report.lastDayMg = numbers.lastDayMg
+        let vitals = VitalSign.allCases.compactMap { sign -> StatusReport.Vital? in
+            let value = numbers.vitalValues[sign.rawValue]
+            guard !value.isNaN else { return nil }
+            let level = VitalLevel(rawValue: Int(numbers.vitalLevels[sign.rawValue])) ?? .normal
+            return StatusReport.Vital(
+                sign: sign.name, value: value, unit: sign.unit, source: (VitalSource(rawValue: Int(numbers.vitalSources[sign.rawValue])) ?? .oximeter).description,
+                ageS: Double(numbers.controlNanoseconds - numbers.vitalMeasuredAt[sign.rawValue]) / 1e9,
+                level: level == .critical ? "critical" : level == .warning ? "warning" : "normal")
+        }
+        report.vitals = vitals.isEmpty ? nil : vitals
         return report
     }
 }

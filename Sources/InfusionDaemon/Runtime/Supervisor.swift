@@ -56,11 +56,11 @@ public final class Supervisor: @unchecked Sendable {
                 stalled = true
                 disableMotor()
                 heartbeat.markOverran()
-                log("supervisor: the loop has not run for \((now - since).seconds.value * 1_000) ms; motor disabled, loop_overrun raised")
+                log(SystemLog.marked(.error, "supervisor: the loop has not run for \((now - since).seconds.value * 1_000) ms; motor disabled, loop_overrun raised"))
             case .healthy where stalled:
                 stalled = false
                 heartbeat.markRecovered()
-                log("supervisor: the loop runs again")
+                log(SystemLog.marked(.notice, "supervisor: the loop runs again"))
             default: break
             }
             if let interval = watchdogInterval, !stalled, now.nanoseconds - lastWatchdog >= interval / 2 {

@@ -18,6 +18,10 @@ public enum PinFunction: Int, CaseIterable, Hashable, Sendable, CustomStringConv
     case redLED
     case yellowLED
     case nurseCall
+    /// The front panel's keys (issue 15): STOP pauses delivery, SILENCE pauses the alarm sound,
+    /// in the control tick, with no socket involved.
+    case stopKey
+    case silenceKey
 
     /// The key in the pin map's `[lines]` table.
     public var key: String {
@@ -38,6 +42,8 @@ public enum PinFunction: Int, CaseIterable, Hashable, Sendable, CustomStringConv
         case .redLED: "led_red"
         case .yellowLED: "led_yellow"
         case .nurseCall: "nurse_call"
+        case .stopKey: "stop_key"
+        case .silenceKey: "silence_key"
         }
     }
 
@@ -55,11 +61,12 @@ public enum PinFunction: Int, CaseIterable, Hashable, Sendable, CustomStringConv
     public var reportsEdges: Bool { !isOutput && self != .hx711Data }
 
     /// A bare drive may omit these: the home switch (a convenience for loading), the demand button
-    /// (only for programs that offer one), and the encoder (the safety monitor then checks the
-    /// driver's step count alone). The encoder's two channels come together or not at all.
+    /// (only for programs that offer one), the encoder (the safety monitor then checks the
+    /// driver's step count alone), and the front panel's keys (a board without a panel is
+    /// stopped and silenced over the socket). The encoder's two channels come together or not at all.
     public var isOptional: Bool {
         switch self {
-        case .home, .demandButton, .encoderA, .encoderB: true
+        case .home, .demandButton, .encoderA, .encoderB, .stopKey, .silenceKey: true
         default: false
         }
     }
@@ -75,6 +82,11 @@ public enum PinFunction: Int, CaseIterable, Hashable, Sendable, CustomStringConv
         // NC contact to ground, opened at the end of travel: a broken wire reads "at the end".
         case .endOfTravel: LineWiring(activeLow: false, bias: .pullUp)
         case .home, .demandButton: LineWiring(activeLow: true, bias: .pullUp)
+        // NC contact to ground, opened by a press: a broken wire reads "STOP held", which stops.
+        case .stopKey: LineWiring(activeLow: false, bias: .pullUp)
+        // NO contact to ground, closed by a press: a broken wire reads "not pressed", which
+        // never quiets an alarm.
+        case .silenceKey: LineWiring(activeLow: true, bias: .pullUp)
         // Open-collector output pulled low by liquid: a broken wire reads "air".
         case .airInLine: LineWiring(activeLow: false, bias: .pullUp)
         case .encoderA, .encoderB: LineWiring(activeLow: false, bias: .pullUp)

@@ -75,11 +75,17 @@ public struct PinMapError: Error, Hashable, Sendable, CustomStringConvertible {
     public let file: String
     public let field: String
     public let reason: String
+    /// Not wrong, only not ready now: a line another process (or the kernel) holds, which may be
+    /// a daemon instance still exiting or a technician's `gpioset`, or a chip gone between the
+    /// start's wait and its opening. The start exits 75 and systemd tries again; its start limit
+    /// ends a conflict that never goes, with the holder named in the journal.
+    public let notReady: Bool
 
-    public init(file: String = "pin map", field: String, reason: String) {
+    public init(file: String = "pin map", field: String, reason: String, notReady: Bool = false) {
         self.file = file
         self.field = field
         self.reason = reason
+        self.notReady = notReady
     }
 
     public var description: String { "\(file): \(field): \(reason)" }

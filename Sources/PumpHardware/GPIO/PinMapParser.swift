@@ -138,6 +138,8 @@ extension PinFunction {
         case .redLED: "red LED"
         case .yellowLED: "yellow LED"
         case .nurseCall: "nurse-call relay"
+        case .stopKey: "front-panel STOP key"
+        case .silenceKey: "front-panel SILENCE key"
         }
     }
 }

@@ -41,6 +41,9 @@ public struct SimulatedBoard: GPIOLines, Sendable {
     private var edges: [EdgeEvent] = []
     /// The patient presses (true) or releases the demand button.
     public var demandPressed = false
+    /// Someone holds the front panel's STOP key, or presses SILENCE (a level, as the finger is).
+    public var stopKeyPressed = false
+    public var silenceKeyPressed = false
     /// Extra transitions a switch makes before it settles (contact bounce), 0.2 ms apart.
     public var bounces = 0
 
@@ -156,7 +159,7 @@ public struct SimulatedBoard: GPIOLines, Sendable {
                 if previous.b != next.b { drive(.encoderB, next.b, at: at) }
             }
         }
-        for function in [PinFunction.clamp, .endOfTravel, .airInLine, .home, .demandButton] where map[function] != nil {
+        for function in [PinFunction.clamp, .endOfTravel, .airInLine, .home, .demandButton, .stopKey, .silenceKey] where map[function] != nil {
             let level = truth(function) != function.defaultWiring.activeLow
             guard level != physical[function.rawValue] else { continue }
             for bounce in 0..<(bounces * 2) {
@@ -189,6 +192,8 @@ public struct SimulatedBoard: GPIOLines, Sendable {
         case .airInLine: return sensed.airInLine
         case .home: return pump.syringe != nil && pump.plungerSteps <= 0
         case .demandButton: return demandPressed
+        case .stopKey: return stopKeyPressed
+        case .silenceKey: return silenceKeyPressed
         default: return false
         }
     }

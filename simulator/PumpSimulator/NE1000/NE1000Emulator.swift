@@ -289,7 +289,7 @@ public struct NE1000Emulator: Sendable {
         var steps = Int64.max / 2
         if volumeTarget > 0 {
             let remaining = volumeTarget * volumeUnits.millilitres - (drive.dispensed(direction) - runStartDispensed)
-            steps = max(0, Int64((remaining * drive.pump.mechanics.stepsPerMillilitre(forDiameter: diameter)).rounded()))
+            steps = max(0, Int64(saturating: remaining * drive.pump.mechanics.stepsPerMillilitre(forDiameter: diameter)))
         }
         drive.start(millilitresPerHour: millilitresPerHour, direction: direction, diameter: diameter, steps: steps, at: instant)
         prompt = direction == .infuse ? .infusing : .withdrawing

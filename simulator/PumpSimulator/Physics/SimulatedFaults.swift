@@ -16,6 +16,8 @@ public struct SimulatedFaults: Hashable, Sendable {
     /// Health flags the daemon would set; the simulator lets scenarios set them.
     public var pumpLinkLost = false
     public var journalFailed = false
+    /// The journal was found lost at start (the daemon's flag until an admin accepts).
+    public var journalLost = false
     public var loopOverran = false
 
     public init() {}

@@ -10,6 +10,9 @@ public struct SimulatedPump: PumpDevice, Sendable {
     public let mechanics: PumpMechanics
     public let imperfections: SimulatorMechanics
     public var faults = SimulatedFaults()
+    /// The front panel: the STOP key held, and presses of SILENCE so far.
+    public var stopKeyHeld = false
+    public var silenceKeyPresses: Int64 = 0
     public var line: LineModel
 
     /// The syringe in the clamp, if any.
@@ -33,6 +36,10 @@ public struct SimulatedPump: PumpDevice, Sendable {
     public private(set) var peakPressure: Double = 0
     /// Forward steps emitted while the enable line was released (must stay 0).
     public private(set) var stepsWhileDisabled: Int64 = 0
+    /// Volume the plunger has pushed out of the barrel, and drawn back into it, since start (mL):
+    /// the physical truth the runner's judge weighs the ledger and the caps against.
+    public private(set) var displacedForward: Double = 0
+    public private(set) var displacedBackward: Double = 0
 
     /// The end-of-travel switch closes within half a microlitre of the barrel's end.
     static let endOfTravelMargin = 0.000_5
@@ -89,7 +96,10 @@ public struct SimulatedPump: PumpDevice, Sendable {
             encoderCounts: encoderCounts,
             pumpLinkHealthy: !faults.pumpLinkLost,
             journalHealthy: !faults.journalFailed,
-            loopOverran: faults.loopOverran)
+            loopOverran: faults.loopOverran,
+            journalLost: faults.journalLost,
+            stopKeyHeld: stopKeyHeld,
+            silenceKeyPresses: silenceKeyPresses)
     }
 
     public mutating func apply(_ actuation: Actuation, at now: ControlInstant, interval: ControlDuration) {
@@ -101,7 +111,9 @@ public struct SimulatedPump: PumpDevice, Sendable {
         motorSteps += pulses
         var travelSteps = faults.motorStalled ? 0.0 : Double(pulses)
         let hours = Double(interval.nanoseconds) / 3.6e12
-        if let geometry, faults.runawayRate.value > 0 {
+        // A runaway driver steps by itself while it is enabled; releasing EN (the safety monitor's
+        // answer, DESIGN.md rule 1) de-energises it and the plunger stops.
+        if let geometry, faults.runawayRate.value > 0, actuation.motorEnabled {
             travelSteps += faults.runawayRate.value * hours * geometry.stepsPerMillilitre
         }
         var displaced = 0.0
@@ -114,6 +126,7 @@ public struct SimulatedPump: PumpDevice, Sendable {
             displaced = after - displacedAtPlunger
             displacedAtPlunger = after
             fluidInBarrel -= displaced
+            if displaced > 0 { displacedForward += displaced } else { displacedBackward -= displaced }
         }
         if !faults.encoderFailed {
             encoderFraction += travelSteps * mechanics.encoderCountsPerStep

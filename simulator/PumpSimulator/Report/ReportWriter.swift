@@ -37,7 +37,19 @@ public enum ReportWriter {
             commands: result.commands.map {
                 .init(atSeconds: $0.at.seconds.value, command: $0.command, accepted: $0.accepted, detail: $0.detail)
             },
-            trumpet: trumpet)
+            trumpet: trumpet, patient: patient(of: result))
+    }
+
+    /// The patient's extremes, by sign name, where the run had a patient with signs.
+    private static func patient(of result: ScenarioResult) -> Summary.Patient? {
+        var peaks: [String: Double] = [:], troughs: [String: Double] = [:]
+        for sign in VitalSign.every {
+            if let value = result.patientPeak[sign] { peaks[sign.name] = value }
+            if let value = result.patientTrough[sign] { troughs[sign.name] = value }
+        }
+        guard !peaks.isEmpty else { return nil }
+        return .init(peaks: peaks, troughs: troughs, peakPlasmaNanogramsPerMillilitre: result.peakPlasma,
+            peakEffectSiteNanogramsPerMillilitre: result.peakEffectSite)
     }
 
     public static func write(_ result: ScenarioResult, setRate: MillilitresPerHour?, to directory: URL) throws {
@@ -131,4 +143,12 @@ public struct Summary: Codable, Sendable {
     public var alarms: [Alarm]
     public var commands: [Command]
     public var trumpet: TrumpetAnalysis?
+    public var patient: Patient?
+
+    public struct Patient: Codable, Sendable {
+        public var peaks: [String: Double]
+        public var troughs: [String: Double]
+        public var peakPlasmaNanogramsPerMillilitre: Double?
+        public var peakEffectSiteNanogramsPerMillilitre: Double?
+    }
 }

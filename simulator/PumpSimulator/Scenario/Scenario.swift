@@ -19,6 +19,14 @@ public struct Scenario: Sendable {
     public var autoStart: Bool
     public var events: [ScenarioEvent]
     public var expectations: ScenarioExpectations
+    /// The patient's vital signs at the start (`[patient] vitals`); with it, or with any vitals
+    /// event, an oximeter is on the patient's finger (issue 17).
+    public var vitals: PerSign<Double>?
+    /// Observations the clinic requires charted beyond the library (`[vitals] require`).
+    public var requireCharted: Set<VitalSign> = []
+    /// A patient whose vital signs follow the ketamine given (`[patient] ketamine = "domino"`):
+    /// the resting values are `vitals`; the drug moves them.
+    public var ketamineResponse: KetamineResponse?
 
     public init(
         name: String, description: String, tick: ControlDuration, runFor: ControlDuration, encoderFitted: Bool,
@@ -69,17 +77,22 @@ public struct ScenarioEvent: Sendable {
 public enum ScenarioCommand: Sendable, CustomStringConvertible {
     case loadSyringe(SyringeSpec, fill: Millilitres)
     case unloadSyringe
-    case program
+    /// The scenario's program; with `weight`, the same program for a patient of that weight.
+    case program(weight: Kilograms?)
     case start, pause, resume, stop, silence, reset
     case bolus(MilligramsPerKilogram, confirm: Bool)
     case acknowledge(AlarmID?)
-    case prime(Millilitres)
+    case prime(Millilitres, lineDisconnected: Bool = false)
+    case newPatient(weight: Kilograms, id: String?)
+    /// A nurse charts observations: these values, or (nil) the patient's own blood pressure and
+    /// respiratory rate as they are now.
+    case chart(PerSign<Double>?)
 
     public var description: String {
         switch self {
         case .loadSyringe(let spec, let fill): "load_syringe \(spec.name) \(fill)"
         case .unloadSyringe: "unload_syringe"
-        case .program: "program"
+        case .program(let weight): "program" + (weight.map { " for \($0)" } ?? "")
         case .start: "start"
         case .pause: "pause"
         case .resume: "resume"
@@ -88,7 +101,9 @@ public enum ScenarioCommand: Sendable, CustomStringConvertible {
         case .reset: "reset"
         case .bolus(let dose, _): "bolus \(dose)"
         case .acknowledge(let id): "ack \(id?.name ?? "all")"
-        case .prime(let volume): "prime \(volume)"
+        case .prime(let volume, let disconnected): "prime \(volume)" + (disconnected ? " line disconnected" : "")
+        case .newPatient(let weight, let id): "new_patient \(weight)" + (id.map { " id \($0)" } ?? "")
+        case .chart: "chart"
         }
     }
 }
@@ -103,9 +118,18 @@ public enum ScenarioFault: Sendable, CustomStringConvertible {
     case disengage, engage
     case linkLost, linkRestored
     case journalFailure, journalRestored
+    /// The journal found lost at start, and its acceptance by an admin.
+    case journalLost, journalAccepted
+    /// The front panel: STOP pressed and held, released; SILENCE pressed once.
+    case stopKey, stopKeyReleased, silenceKey
     case loopOverrun, loopRecovered
     /// The controller process dies and restarts from its persisted state; the pump hardware stays.
     case restart
+    /// The patient's vital signs become these (the oximeter shows SpO2 and heart rate from the
+    /// next line; blood pressure and breathing are seen when charted).
+    case vitals(PerSign<Double>)
+    /// The oximeter falls silent (cable out), and speaks again.
+    case vitalsLost, vitalsRestored
 
     public var description: String {
         switch self {
@@ -124,9 +148,17 @@ public enum ScenarioFault: Sendable, CustomStringConvertible {
         case .linkRestored: "link_restored"
         case .journalFailure: "journal_failure"
         case .journalRestored: "journal_restored"
+        case .journalLost: "journal_lost"
+        case .journalAccepted: "journal_accepted"
+        case .stopKey: "stop_key"
+        case .stopKeyReleased: "stop_key_released"
+        case .silenceKey: "silence_key"
         case .loopOverrun: "loop_overrun"
         case .loopRecovered: "loop_recovered"
         case .restart: "restart"
+        case .vitals: "vitals"
+        case .vitalsLost: "vitals_lost"
+        case .vitalsRestored: "vitals_restored"
         }
     }
 }
@@ -142,6 +174,8 @@ public struct ScenarioExpectations: Sendable {
     }
 
     public var finalState: InfusionState?
+    /// Whether the alarm sound is paused at the end (SILENCE or `silence` within its 2 minutes).
+    public var finalAudioPaused: Bool?
     public var deliveredDrug: ClosedRange<Double>?
     public var deliveredVolume: ClosedRange<Double>?
     public var alarms: [AlarmExpectation] = []
@@ -150,6 +184,22 @@ public struct ScenarioExpectations: Sendable {
     /// When true, no alarm outside `alarms` may be raised.
     public var onlyListedAlarms = false
     public var maximumPostOcclusionBolus: Millilitres?
+    /// What the patient's signs must stay below (`patient_peak_below`) and above
+    /// (`patient_trough_above`) for the whole run.
+    public var patientPeakBelow = PerSign<Double>()
+    public var patientTroughAbove = PerSign<Double>()
 
     public init() {}
+}
+
+/// How a ketamine patient responds (``KetaminePatient``): `sensitivity` scales the heart rate and
+/// blood pressure rise, `sedation` the fall of SpO2 and breathing.
+public struct KetamineResponse: Sendable, Equatable {
+    public var sensitivity: Double
+    public var sedation: Double
+
+    public init(sensitivity: Double = 1, sedation: Double = 0) {
+        self.sensitivity = sensitivity
+        self.sedation = sedation
+    }
 }

@@ -16,6 +16,10 @@ enum ScenarioChecker {
             result.failures.append(
                 "the motor was driven forward \(result.forwardStepsAfterHighAlarmBeforeRestart) steps after a high alarm, before a reset and a restart")
         }
+        if result.physicalViolationCount > 0 {
+            result.failures.append(
+                "the physics broke a safety property \(result.physicalViolationCount) times; first: \(result.physicalViolations.joined(separator: "; "))")
+        }
         if result.stepsWhileDisabled > 0 {
             result.failures.append("\(result.stepsWhileDisabled) steps were sent to a disabled driver")
         }
@@ -25,6 +29,9 @@ enum ScenarioChecker {
 
         if let state = expected.finalState, state != result.finalState {
             result.failures.append("expected the final state \(state), got \(result.finalState)")
+        }
+        if let paused = expected.finalAudioPaused, paused != result.finalAudioPaused {
+            result.failures.append("expected the alarm sound \(paused ? "paused" : "not paused") at the end, it was \(result.finalAudioPaused ? "paused" : "not paused")")
         }
         if let range = expected.deliveredDrug, !range.contains(result.deliveredDrug.value) {
             result.failures.append(
@@ -54,6 +61,14 @@ enum ScenarioChecker {
                 result.failures.append("unexpected alarm \(alarm.id) at \(alarm.at)")
             }
         }
+        for sign in VitalSign.every {
+            if let limit = expected.patientPeakBelow[sign] {
+                judgeExtreme(result.patientPeak[sign], of: sign, passes: { $0 < limit }, "below \(formatQuantityValue(limit))", &result)
+            }
+            if let limit = expected.patientTroughAbove[sign] {
+                judgeExtreme(result.patientTrough[sign], of: sign, passes: { $0 > limit }, "above \(formatQuantityValue(limit))", &result)
+            }
+        }
         if let limit = expected.maximumPostOcclusionBolus {
             if let bolus = result.postOcclusionBolus {
                 if bolus > limit { result.failures.append("post-occlusion bolus \(bolus) exceeds \(limit)") }
@@ -61,5 +76,13 @@ enum ScenarioChecker {
                 result.failures.append("expected a post-occlusion bolus to measure, but no occlusion was cleared")
             }
         }
+    }
+
+    private static func judgeExtreme(_ value: Double?, of sign: VitalSign, passes: (Double) -> Bool, _ bound: String, _ result: inout ScenarioResult) {
+        guard let value else {
+            result.failures.append("expected the patient's \(sign.name) to stay \(bound), but the run has no \(sign.name)")
+            return
+        }
+        if !passes(value) { result.failures.append("the patient's \(sign.name) reached \(formatQuantityValue(value)); it must stay \(bound)") }
     }
 }

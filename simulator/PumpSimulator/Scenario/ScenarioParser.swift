@@ -4,7 +4,7 @@ import InfusionCore
 public enum ScenarioParser {
     public static func parse(_ text: String, file: String, syringes: SyringeTable) throws(ConfigurationError) -> Scenario {
         let root = try TOMLDocument(text: text, file: file)
-        try root.rejectUnknownKeys(["name", "description", "tick", "run_for", "pump", "patient", "program", "event", "expect"])
+        try root.rejectUnknownKeys(["name", "description", "tick", "run_for", "pump", "patient", "program", "event", "expect", "vitals"])
 
         let pump = try root.table("pump")
         try pump.rejectUnknownKeys(["syringe", "fill", "actual_fill", "encoder", "line_compliance", "line_resistance"])
@@ -27,10 +27,17 @@ public enum ScenarioParser {
 
         var program: ProgramRequest?
         var autoStart = false
+        let patientTable = try root.optionalTable("patient")
+        try patientTable?.rejectUnknownKeys(["weight", "vitals", "ketamine", "sensitivity", "sedation"])
+        let vitals = try patientTable?.optionalString("vitals").map { (text) throws(ConfigurationError) -> PerSign<Double> in
+            try parseVitalsLine(text, table: patientTable!, key: "vitals")
+        }
+        let ketamineResponse = try patientTable.flatMap { (table) throws(ConfigurationError) -> KetamineResponse? in
+            try parseKetamineResponse(table, hasVitals: vitals != nil)
+        }
         if let table = try root.optionalTable("program") {
             try table.rejectUnknownKeys(["drug", "concentration", "dose", "duration", "volume", "bolus", "confirm_soft_limits", "start"])
             let patient = try root.table("patient")
-            try patient.rejectUnknownKeys(["weight"])
             program = try parseProgram(table, weight: try patient.quantity("weight", QuantityParser.weight))
             autoStart = try table.bool("start", default: true)
         }
@@ -43,7 +50,7 @@ public enum ScenarioParser {
             throw root.error("event", "\(later.1.label) at \(later.1.at) comes before the event listed above it")
         }
 
-        return Scenario(
+        var scenario = Scenario(
             name: try root.string("name"),
             description: try root.optionalString("description") ?? "",
             tick: tick, runFor: runFor,
@@ -53,6 +60,68 @@ public enum ScenarioParser {
             actualFill: try pump.optionalQuantity("actual_fill", QuantityParser.volume),
             line: line, program: program, autoStart: autoStart, events: events,
             expectations: try parseExpectations(try root.optionalTable("expect")))
+        scenario.vitals = vitals
+        scenario.ketamineResponse = ketamineResponse
+        if ketamineResponse != nil, program == nil { throw root.error("patient.ketamine", "needs a [program] whose drug reaches the patient") }
+        if let policy = try root.optionalTable("vitals") {
+            try policy.rejectUnknownKeys(["require"])
+            for name in try policy.strings("require") {
+                guard let sign = VitalSign(name: name) else { throw policy.error("require", "\"\(name)\" is not a sign to chart (\(VitalSign.allCases.map(\.name).joined(separator: ", ")))") }
+                scenario.requireCharted.insert(sign)
+            }
+        }
+        return scenario
+    }
+
+    /// `[patient] ketamine = "domino"`, with `sensitivity` (0 to 5, 1 by default) and `sedation`
+    /// (0 to 1, 0 by default); the resting signs are `vitals`, which it requires whole.
+    private static func parseKetamineResponse(_ table: TOMLDocument, hasVitals: Bool) throws(ConfigurationError) -> KetamineResponse? {
+        guard let model = try table.optionalString("ketamine") else {
+            for key in ["sensitivity", "sedation"] where table.contains(key) {
+                throw table.error(key, "describes a ketamine patient: set ketamine = \"domino\" too")
+            }
+            return nil
+        }
+        guard model == "domino" else { throw table.error("ketamine", "the simulator's ketamine model is \"domino\", not \"\(model)\"") }
+        guard hasVitals else { throw table.error("ketamine", "needs the patient's resting vitals (vitals = \"spo2=… heart_rate=… …\")") }
+        var response = KetamineResponse()
+        if table.contains("sensitivity") {
+            response.sensitivity = try table.number("sensitivity")
+            guard (0...5).contains(response.sensitivity) else { throw table.error("sensitivity", "must be 0 to 5, not \(response.sensitivity)") }
+        }
+        if table.contains("sedation") {
+            response.sedation = try table.number("sedation")
+            guard (0...1).contains(response.sedation) else { throw table.error("sedation", "must be 0 to 1, not \(response.sedation)") }
+        }
+        return response
+    }
+
+    /// `[patient] vitals = "spo2=97 heart_rate=72 systolic=125 diastolic=80 respiratory_rate=14"`.
+    private static func parseVitalsLine(_ text: String, table: TOMLDocument, key: String) throws(ConfigurationError) -> PerSign<Double> {
+        var values = PerSign<Double>()
+        for word in text.split(separator: " ") {
+            let parts = word.split(separator: "=")
+            guard parts.count == 2, let sign = VitalSign(name: String(parts[0])), let value = Double(parts[1]), sign.physicalRange.contains(value) else {
+                throw table.error(key, "\"\(word)\" is not SIGN=VALUE with a sign of \(VitalSign.allCases.map(\.name).joined(separator: ", ")) and a value a person shows")
+            }
+            values[sign] = value
+        }
+        return values
+    }
+
+    /// The signs an event names (`spo2 = 78`), each within what a person shows.
+    private static func eventVitals(_ table: TOMLDocument) throws(ConfigurationError) -> PerSign<Double>? {
+        var values = PerSign<Double>()
+        var any = false
+        for sign in VitalSign.allCases where table.contains(sign.name) {
+            let value = try table.number(sign.name)
+            guard sign.physicalRange.contains(value) else {
+                throw table.error(sign.name, "\(value) \(sign.unit) is outside what a living adult shows")
+            }
+            values[sign] = value
+            any = true
+        }
+        return any ? values : nil
     }
 
     private static func syringeNamed(_ name: String, in syringes: SyringeTable, table: TOMLDocument) throws(ConfigurationError) -> SyringeSpec {
@@ -82,7 +151,9 @@ public enum ScenarioParser {
     private static func parseEvent(
         _ table: TOMLDocument, label: String, syringes: SyringeTable, hasProgram: Bool
     ) throws(ConfigurationError) -> ScenarioEvent {
-        try table.rejectUnknownKeys(["at", "do", "expect", "volume", "rate", "dose", "confirm", "alarm", "syringe", "fill", "name"])
+        try table.rejectUnknownKeys(
+            Set(["at", "do", "expect", "volume", "rate", "dose", "confirm", "alarm", "syringe", "fill", "name", "weight", "id", "line_disconnected"]
+                + VitalSign.allCases.map(\.name)))
         let at = ControlDuration(try table.quantity("at", QuantityParser.duration))
         let verb = try table.string("do")
         let action: ScenarioEvent.Action
@@ -94,10 +165,13 @@ public enum ScenarioParser {
         case "silence": action = .command(.silence)
         case "reset": action = .command(.reset)
         case "unload_syringe": action = .command(.unloadSyringe)
-        case "prime": action = .command(.prime(try table.quantity("volume", QuantityParser.volume)))
+        case "prime":
+            action = .command(.prime(try table.quantity("volume", QuantityParser.volume), lineDisconnected: try table.bool("line_disconnected", default: false)))
         case "program":
             guard hasProgram else { throw table.error("do", "\"program\" needs a [program] table") }
-            action = .command(.program)
+            action = .command(.program(weight: try table.optionalQuantity("weight", QuantityParser.weight)))
+        case "new_patient":
+            action = .command(.newPatient(weight: try table.quantity("weight", QuantityParser.weight), id: try table.optionalString("id")))
         case "load_syringe":
             let spec = try syringeNamed(try table.string("syringe"), in: syringes, table: table)
             action = .command(.loadSyringe(spec, fill: try table.quantity("fill", QuantityParser.volume)))
@@ -125,9 +199,20 @@ public enum ScenarioParser {
         case "link_restored": action = .fault(.linkRestored)
         case "journal_failure": action = .fault(.journalFailure)
         case "journal_restored": action = .fault(.journalRestored)
+        case "journal_lost": action = .fault(.journalLost)
+        case "journal_accepted": action = .fault(.journalAccepted)
+        case "stop_key": action = .fault(.stopKey)
+        case "stop_key_released": action = .fault(.stopKeyReleased)
+        case "silence_key": action = .fault(.silenceKey)
         case "loop_overrun": action = .fault(.loopOverrun)
         case "loop_recovered": action = .fault(.loopRecovered)
         case "restart": action = .fault(.restart)
+        case "vitals":
+            guard let values = try eventVitals(table) else { throw table.error("do", "\"vitals\" needs at least one of \(VitalSign.allCases.map(\.name).joined(separator: ", "))") }
+            action = .fault(.vitals(values))
+        case "vitals_lost": action = .fault(.vitalsLost)
+        case "vitals_restored": action = .fault(.vitalsRestored)
+        case "chart": action = .command(.chart(try eventVitals(table)))
         default: throw table.error("do", "unknown action \"\(verb)\"; see docs/simulator.md for the list")
         }
         var expect: ScenarioEvent.ExpectedOutcome?
@@ -144,7 +229,10 @@ public enum ScenarioParser {
     private static func parseExpectations(_ table: TOMLDocument?) throws(ConfigurationError) -> ScenarioExpectations {
         var expectations = ScenarioExpectations()
         guard let table else { return expectations }
-        try table.rejectUnknownKeys(["state", "delivered_drug", "delivered_volume", "alarm", "no_alarms", "only_listed_alarms", "max_post_occlusion_bolus"])
+        try table.rejectUnknownKeys(["state", "audio_paused", "delivered_drug", "delivered_volume", "alarm", "no_alarms", "only_listed_alarms", "max_post_occlusion_bolus", "patient_peak_below",
+            "patient_trough_above",
+        ])
+        if table.contains("audio_paused") { expectations.finalAudioPaused = try table.bool("audio_paused", default: false) }
         if let text = try table.optionalString("state") {
             guard let state = InfusionState.allCases.first(where: { $0.rawValue == text }) else {
                 throw table.error("state", "unknown state \"\(text)\"; one of \(InfusionState.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -178,6 +266,12 @@ public enum ScenarioParser {
         }
         expectations.onlyListedAlarms = try table.bool("only_listed_alarms", default: false)
         expectations.maximumPostOcclusionBolus = try table.optionalQuantity("max_post_occlusion_bolus", QuantityParser.volume)
+        if let text = try table.optionalString("patient_peak_below") {
+            expectations.patientPeakBelow = try parseVitalsLine(text, table: table, key: "patient_peak_below")
+        }
+        if let text = try table.optionalString("patient_trough_above") {
+            expectations.patientTroughAbove = try parseVitalsLine(text, table: table, key: "patient_trough_above")
+        }
         return expectations
     }
 

@@ -29,6 +29,7 @@ public struct ScenarioResult: Sendable {
     public var commands: [CommandRecord] = []
     public var failures: [String] = []
     public var finalState: InfusionState = .noSyringe
+    public var finalAudioPaused = false
     public var concentration: MilligramsPerMillilitre?
     public var deliveredToPatient = Millilitres.zero
     public var ledgerDrug = Milligrams.zero
@@ -36,16 +37,28 @@ public struct ScenarioResult: Sendable {
     public var maximumStepError = 0.0
     public var peakPressure = 0.0
     public var postOcclusionBolus: Millilitres?
-    /// Ticks in which the motor was driven forward while a delivery-stopping alarm was active.
+    /// Forward steps in ticks that ended with a delivery-stopping alarm active; the one tick that
+    /// takes the caps' last headroom and raises `dose_limit_reached` is not counted (its steps are
+    /// judged against the caps instead).
     public var forwardStepsDuringStoppingAlarm: Int64 = 0
     /// Forward steps after a high-priority alarm and before a reset and then a start or resume
     /// were accepted: the alarm's stop must hold until a person has both cleared and restarted.
     public var forwardStepsAfterHighAlarmBeforeRestart: Int64 = 0
     /// Moments a rolling window or the program total stood above its cap (must stay empty).
     public var capViolations: [String] = []
+    /// What the physics showed against the caps, the ledger, the loading bolus and the alarms
+    /// (``PhysicalJudge``): the first few, and how many in all (must be 0).
+    public var physicalViolations: [String] = []
+    public var physicalViolationCount = 0
     /// Steps sent to a disabled driver (must be 0).
     public var stepsWhileDisabled: Int64 = 0
     public var samples: [TraceSample] = []
+    /// The highest each of the patient's signs reached (their lowest for SpO2 and breathing is
+    /// `patientTrough`), and the ketamine patient's peak concentrations, ng/mL.
+    public var patientPeak = PerSign<Double>()
+    public var patientTrough = PerSign<Double>()
+    public var peakPlasma: Double?
+    public var peakEffectSite: Double?
 
     public var passed: Bool { failures.isEmpty }
 

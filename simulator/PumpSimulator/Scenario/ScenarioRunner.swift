@@ -38,10 +38,22 @@ struct Run {
     var controller: InfusionController
     var result: ScenarioResult
     var highAlarmLatch = HighAlarmLatch()
+    var judge: PhysicalJudge
     /// When the last `restart` fault was applied.
     var restartedAt: ControlInstant?
+    /// The patient's true vital signs, and the oximeter on the finger where the scenario has one
+    /// (issue 17): a line a second, read as the daemon's reader reads it.
+    var patientVitals = PerSign<Double>()
+    var oximeter: SimulatedOximeter?
+    var oximeterReport = OximeterReport()
+    var oximeterSecond: Int64 = -1
+    var vitalsJudge: VitalsJudge?
+    /// The patient whose signs follow the drug, and the volume that had reached them last tick.
+    var ketamine: KetaminePatient?
+    var reachedPatient = 0.0
 
-    init(scenario: Scenario, library: DrugLibrary, imperfections: SimulatorMechanics, tick: ControlDuration) {
+    init(scenario: Scenario, library given: DrugLibrary, imperfections: SimulatorMechanics, tick: ControlDuration) {
+        let library = ClinicPolicy.library(given, requiringCharted: scenario.requireCharted)
         self.scenario = scenario
         self.tick = tick
         settings = ControllerSettings(encoderFitted: scenario.encoderFitted)
@@ -49,6 +61,49 @@ struct Run {
         pump = SimulatedPump(mechanics: settings.mechanics, imperfections: imperfections, line: scenario.line)
         controller = InfusionController(settings: settings)
         result = ScenarioResult(scenario: scenario.name, tick: tick, simulated: scenario.runFor)
+        let caps = scenario.program.flatMap { library.drug(named: $0.drug)?.caps }
+            ?? CumulativeCaps(perHour: .zero, perFourHours: .zero, perTwentyFourHours: .zero, perProgram: .zero)
+        judge = PhysicalJudge(scenario: scenario, caps: caps, imperfections: imperfections, mechanics: settings.mechanics)
+        let vitalsEvents = scenario.events.contains {
+            switch $0.action {
+            case .fault(.vitals), .fault(.vitalsLost), .fault(.vitalsRestored): true
+            default: false
+            }
+        }
+        if scenario.vitals != nil || vitalsEvents {
+            var fitted = SimulatedOximeter()
+            patientVitals = scenario.vitals ?? PerSign<Double>()
+            if let spo2 = patientVitals[.spo2] { fitted.spo2 = Int(spo2.rounded()) }
+            if let rate = patientVitals[.heartRate] { fitted.pulseRate = Int(rate.rounded()) }
+            // The judge knows the oximeter's own values from here on.
+            patientVitals[.spo2] = Double(fitted.spo2)
+            patientVitals[.heartRate] = Double(fitted.pulseRate)
+            oximeter = fitted
+            if let response = scenario.ketamineResponse, let weight = scenario.program?.weight {
+                ketamine = KetaminePatient(
+                    weightKilograms: weight.value, resting: patientVitals, sensitivity: response.sensitivity, sedation: response.sedation)
+            }
+            if let rules = scenario.program.flatMap({ library.drug(named: $0.drug)?.vitals }) { vitalsJudge = VitalsJudge(rules: rules) }
+        }
+    }
+
+    /// The oximeter's report this tick: a new line each whole second of control time.
+    mutating func sampleOximeter(at now: ControlInstant) -> OximeterReport? {
+        guard let oximeter else { return nil }
+        let second = now.nanoseconds / 1_000_000_000
+        if second != oximeterSecond {
+            oximeterSecond = second
+            oximeterReport = oximeter.report(second: second, at: now, previous: oximeterReport)
+        }
+        return oximeterReport
+    }
+
+    /// The tick whose steps the planner clamped to the caps' last headroom takes those steps and
+    /// raises `dose_limit_reached` (DESIGN.md rule 1: clamp, then stop). Those steps are inside
+    /// the caps, which `checkCaps` judges on the same tick; any other stopping alarm, or the cap's
+    /// alarm already active before the tick, makes a forward step a failure.
+    static func isClampToCap(_ alarms: AlarmSystem, capReachedBefore: Bool) -> Bool {
+        !capReachedBefore && alarms.active.filter(\.stopsDelivery) == [.doseLimitReached]
     }
 
     mutating func execute() {
@@ -64,13 +119,23 @@ struct Run {
                 apply(scenario.events[nextEvent], at: now)
                 nextEvent += 1
             }
-            let sensors = pump.sample(at: now)
+            var sensors = pump.sample(at: now)
+            sensors.oximeter = sampleOximeter(at: now)
             // The tick that finishes priming still moves the plunger for it.
             let wasPriming = controller.state == .priming
+            let capReachedBefore = controller.alarms.isActive(.doseLimitReached)
+            let criticalBefore = controller.alarms.isActive(.vitalsCritical)
             let actuation = controller.tick(now: now, sensors: sensors)
+            if vitalsJudge != nil {
+                vitalsJudge!.observe(
+                    truth: patientVitals, oximeterSilent: oximeter?.silent ?? true, forwardSteps: max(0, actuation.steps),
+                    criticalRaised: !criticalBefore && controller.alarms.isActive(.vitalsCritical), tick: tick, at: now)
+            }
             if actuation.steps > 0 {
                 result.commandedSteps += actuation.steps
-                if controller.alarms.anyStoppingActive { result.forwardStepsDuringStoppingAlarm += actuation.steps }
+                if controller.alarms.anyStoppingActive, !Self.isClampToCap(controller.alarms, capReachedBefore: capReachedBefore) {
+                    result.forwardStepsDuringStoppingAlarm += actuation.steps
+                }
                 // Priming fills a line not yet on the patient, with no program: not delivery, and
                 // not counted in the ledger (PRIME-001), so no cap applies to it.
                 if !wasPriming && controller.state != .priming {
@@ -79,12 +144,22 @@ struct Run {
                 }
             }
             // A restart replaces the controller, whose count starts again: look afresh.
-            if controller.alarms.raisedCount != raisedCount || restartedAt == now {
+            let alarmRaised = controller.alarms.raisedCount != raisedCount
+            judge.check(
+                ledger: controller.ledger.lifetimeTotal, audioPausedUntil: controller.alarms.audioPausedUntil,
+                activeAlarms: controller.alarms.activeMask, indicator: actuation.indicator, alarmRaised: alarmRaised && restartedAt != now,
+                at: now)
+            if alarmRaised || restartedAt == now {
                 raisedCount = controller.alarms.raisedCount
                 logRaisedAlarms(at: now)
                 if controller.alarms.highestActive?.priority == .high { highAlarmLatch.raised() }
             }
             pump.apply(actuation, at: now, interval: tick)
+            if ketamine != nil { followTheDrug() }
+            notePatientExtremes()
+            judge.observe(
+                displacedForward: pump.displacedForward, displacedBackward: pump.displacedBackward, outflow: pump.line.deliveredToPatient,
+                at: now)
             // The trace holds the highest pressure of each interval, so a short peak is not lost.
             peakSinceSample = max(peakSinceSample, pump.line.pressure)
             if now >= nextSample {
@@ -96,12 +171,40 @@ struct Run {
             now = now + tick
         }
         result.finalState = controller.state
+        result.finalAudioPaused = controller.alarms.audioPausedUntil.map { now < $0 } ?? false
         result.maximumStepError = controller.worstBasalStepError
-        result.deliveredToPatient = pump.deliveredToPatient
+        result.deliveredToPatient = Millilitres(judge.deliveredToPatient)
         result.ledgerDrug = controller.ledger.lifetimeTotal.milligrams
         result.peakPressure = pump.peakPressure
         result.stepsWhileDisabled = pump.stepsWhileDisabled
         result.concentration = scenario.program?.concentration
+        result.physicalViolations = judge.violations
+        result.physicalViolationCount = judge.violationCount
+        if let vitals = vitalsJudge, let first = vitals.violations.first {
+            result.failures.append("the vital-signs interlock failed the patient \(vitals.violations.count) times; first: \(first)")
+        }
+    }
+
+    /// The drug that reached the patient this tick moves the ketamine patient's signs; the
+    /// oximeter and the judge see them as whole numbers, as the device shows them.
+    private mutating func followTheDrug() {
+        let reached = pump.line.deliveredToPatient
+        let milligrams = (reached - reachedPatient) * (scenario.program?.concentration.value ?? 0)
+        reachedPatient = reached
+        ketamine!.model.advance(milligrams: milligrams, seconds: tick.seconds.value)
+        for sign in VitalSign.every { patientVitals[sign] = ketamine!.vitals[sign].map { $0.rounded() } }
+        if let spo2 = patientVitals[.spo2] { oximeter?.spo2 = Int(spo2) }
+        if let rate = patientVitals[.heartRate] { oximeter?.pulseRate = Int(rate) }
+        result.peakPlasma = max(result.peakPlasma ?? 0, ketamine!.model.plasmaNanogramsPerMillilitre)
+        result.peakEffectSite = max(result.peakEffectSite ?? 0, ketamine!.model.effectSiteNanogramsPerMillilitre)
+    }
+
+    private mutating func notePatientExtremes() {
+        for sign in VitalSign.every {
+            guard let value = patientVitals[sign] else { continue }
+            result.patientPeak[sign] = max(result.patientPeak[sign] ?? value, value)
+            result.patientTrough[sign] = min(result.patientTrough[sign] ?? value, value)
+        }
     }
 
     /// Loads the first syringe at time zero and, unless the scenario says `start = false`,
@@ -109,8 +212,11 @@ struct Run {
     private mutating func setUp() {
         pump.load(scenario.syringe, fluid: scenario.actualFill ?? scenario.fill)
         record(.loadSyringe(scenario.syringe, fill: scenario.fill), label: "set-up", expect: .accepted, at: .origin)
-        if scenario.autoStart, programCommand(label: "set-up", expect: .accepted, at: .origin) {
+        if scenario.autoStart, programCommand(weight: nil, label: "set-up", expect: .accepted, at: .origin),
             record(.start, label: "set-up", expect: .accepted, at: .origin)
+        {
+            judge.connected(ledger: controller.ledger.lifetimeTotal)
+            if controller.state == .bolus { judge.loadingBolusBegan(at: .origin) }
         }
     }
 
@@ -144,26 +250,55 @@ struct Run {
         switch event.action {
         case .command(let command):
             switch command {
-            case .program: _ = programCommand(label: event.label, expect: event.expect, at: now)
+            case .program(let weight): _ = programCommand(weight: weight, label: event.label, expect: event.expect, at: now)
             case .loadSyringe(let spec, let fill):
                 if record(.loadSyringe(spec, fill: fill), label: event.label, expect: event.expect, at: now) {
                     pump.load(spec, fluid: fill)
+                    judge.loaded(spec)
                 }
             case .unloadSyringe:
-                if record(.unloadSyringe, label: event.label, expect: event.expect, at: now) { pump.unload() }
+                if record(.unloadSyringe, label: event.label, expect: event.expect, at: now) {
+                    pump.unload()
+                    judge.disconnected()
+                }
             case .start:
-                if record(.start, label: event.label, expect: event.expect, at: now) { highAlarmLatch.restarted() }
+                if record(.start, label: event.label, expect: event.expect, at: now) {
+                    highAlarmLatch.restarted()
+                    judge.connected(ledger: controller.ledger.lifetimeTotal)
+                    if controller.state == .bolus { judge.loadingBolusBegan(at: now) }
+                }
             case .resume:
-                if record(.resume, label: event.label, expect: event.expect, at: now) { highAlarmLatch.restarted() }
+                if record(.resume, label: event.label, expect: event.expect, at: now) {
+                    highAlarmLatch.restarted()
+                    judge.connected(ledger: controller.ledger.lifetimeTotal)
+                }
             case .pause: record(.pause, label: event.label, expect: event.expect, at: now)
-            case .stop: record(.stop, label: event.label, expect: event.expect, at: now)
+            case .stop:
+                if record(.stop, label: event.label, expect: event.expect, at: now), controller.program == nil { judge.programEnded() }
+            case .newPatient(let weight, let id):
+                if record(.newPatient(weight: weight, id: id), label: event.label, expect: event.expect, at: now) {
+                    judge.newPatient(weight: weight, id: id)
+                }
             case .silence: record(.silence, label: event.label, expect: event.expect, at: now)
             case .reset:
                 if record(.reset, label: event.label, expect: event.expect, at: now) { highAlarmLatch.reset() }
             case .bolus(let dose, let confirm):
-                record(.bolus(dose, confirmSoftLimits: confirm), label: event.label, expect: event.expect, at: now)
+                if record(.bolus(dose, confirmSoftLimits: confirm), label: event.label, expect: event.expect, at: now),
+                    let weight = controller.program?.plan.weight
+                {
+                    judge.bolusAccepted(dose * weight)
+                }
             case .acknowledge(let id): record(.acknowledge(id), label: event.label, expect: event.expect, at: now)
-            case .prime(let volume): record(.prime(volume), label: event.label, expect: event.expect, at: now)
+            case .prime(let volume, let disconnected): record(.prime(volume, lineDisconnected: disconnected), label: event.label, expect: event.expect, at: now)
+            case .chart(let typed):
+                // As typed, or the patient's own pressure and breathing, as a nurse measures them.
+                var readings = VitalReadings()
+                for sign in VitalSign.allCases {
+                    let value = typed.map { $0[sign] } ?? ([.systolic, .diastolic, .respiratoryRate].contains(sign) ? patientVitals[sign] : nil)
+                    if let value { readings[sign] = VitalReading(value: value, measuredAt: now) }
+                }
+                vitalsJudge?.charted(at: now)
+                record(.chart(readings), label: event.label, expect: event.expect, at: now)
             }
         case .fault(let fault):
             apply(fault, at: now)
@@ -192,6 +327,11 @@ struct Run {
         case .linkRestored: pump.faults.pumpLinkLost = false
         case .journalFailure: pump.faults.journalFailed = true
         case .journalRestored: pump.faults.journalFailed = false
+        case .journalLost: pump.faults.journalLost = true
+        case .journalAccepted: pump.faults.journalLost = false
+        case .stopKey: pump.stopKeyHeld = true
+        case .stopKeyReleased: pump.stopKeyHeld = false
+        case .silenceKey: pump.silenceKeyPresses += 1
         case .loopOverrun: pump.faults.loopOverran = true
         case .loopRecovered: pump.faults.loopOverran = false
         case .restart:
@@ -199,16 +339,33 @@ struct Run {
             controller = InfusionController(restoring: controller.persistentState, settings: settings, at: now)
             controller.carryWorstStepError(worst)
             restartedAt = now
+        case .vitals(let values) where ketamine != nil:
+            // The patient's own change: the drug's effect stays on top of it.
+            for sign in VitalSign.allCases { if let value = values[sign] { ketamine!.resting[sign] = value } }
+        case .vitals(let values):
+            for sign in VitalSign.allCases { if let value = values[sign] { patientVitals[sign] = value } }
+            if oximeter != nil {
+                if let spo2 = values[.spo2] { oximeter!.spo2 = Int(spo2.rounded()) }
+                if let rate = values[.heartRate] { oximeter!.pulseRate = Int(rate.rounded()) }
+            }
+        case .vitalsLost: oximeter?.silent = true
+        case .vitalsRestored: oximeter?.silent = false
         }
         result.commands.append(.init(at: now - .origin, command: "fault: \(fault)", accepted: true, detail: ""))
     }
 
-    /// Validates the scenario's program and sends it; returns whether it was accepted.
-    private mutating func programCommand(label: String, expect: ScenarioEvent.ExpectedOutcome?, at now: ControlInstant) -> Bool {
-        guard let request = scenario.program else { return false }
+    /// Validates the scenario's program (for a patient of `weight`, when given) and sends it;
+    /// returns whether it was accepted.
+    private mutating func programCommand(
+        weight: Kilograms?, label: String, expect: ScenarioEvent.ExpectedOutcome?, at now: ControlInstant
+    ) -> Bool {
+        guard var request = scenario.program else { return false }
+        if let weight { request.weight = weight }
         switch controller.validate(request, with: validator) {
         case .accepted(let plan):
-            return record(.program(plan), label: label, expect: expect, at: now)
+            guard record(.program(plan), label: label, expect: expect, at: now) else { return false }
+            judge.programAccepted(plan)
+            return true
         case .needsConfirmation(let findings):
             let refusal = CommandRefusal(.needsConfirmation(findings), command: "program")
             log(label: label, command: "program", accepted: false, detail: refusal.description, expect: expect, at: now)

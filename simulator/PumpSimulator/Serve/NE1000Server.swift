@@ -35,8 +35,7 @@ public final class NE1000Server {
     private var emulator: NE1000Emulator
     private var decoder = NE1000RequestDecoder()
     private var terminal: PseudoTerminal?
-    private let control: Int32
-    private var controlClients: [Int32: [UInt8]] = [:]
+    private var control: ControlChannel
     private var outgoing: [(due: ControlInstant, bytes: [UInt8])] = []
     private let started: ControlInstant
     private var silenced = false
@@ -54,32 +53,28 @@ public final class NE1000Server {
         emulator = NE1000Emulator(
             address: options.address, pump: physics, diameter: options.syringe.innerDiameterMillimetres, startingAt: started)
         terminal = try PseudoTerminal(linkedAt: options.linkPath)
-        control = try Self.listen(at: options.controlPath)
+        control = try ControlChannel(listeningAt: options.controlPath)
     }
 
     deinit {
         terminal?.close()
-        Glibc.close(control)
-        unlink(options.controlPath)
+        control.close()
     }
 
     /// Serves until `shouldStop` says so (checked at least every 2 ms).
     public func run(until shouldStop: () -> Bool) {
         var buffer = [UInt8](repeating: 0, count: 512)
         while !shouldStop() {
-            var fds = [pollfd(fd: control, events: Int16(POLLIN), revents: 0)]
+            var fds = control.pollDescriptors
             if let terminal { fds.append(pollfd(fd: terminal.controller, events: Int16(POLLIN), revents: 0)) }
-            for client in controlClients.keys { fds.append(pollfd(fd: client, events: Int16(POLLIN), revents: 0)) }
             _ = poll(&fds, nfds_t(fds.count), 2)
             let now = MonotonicClock.now()
             for entry in fds where entry.revents != 0 {
-                if entry.fd == control {
-                    acceptControlClient()
-                } else if entry.fd == terminal?.controller {
+                if entry.fd == terminal?.controller {
                     let count = read(entry.fd, &buffer, buffer.count)
                     if count > 0 { receive(buffer[0..<count], at: now) }
                 } else {
-                    serveControlClient(entry.fd, at: now)
+                    control.serve(entry.fd) { perform($0, at: now) }
                 }
             }
             if let unsolicited = emulator.advance(to: now) { enqueue(unsolicited, requestBytes: 0, at: now) }
@@ -121,53 +116,6 @@ public final class NE1000Server {
     }
 
     // MARK: - Control channel
-
-    private static func listen(at path: String) throws -> Int32 {
-        unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard fd >= 0, path.utf8.count < capacity else {
-            throw PseudoTerminal.Failure(description: "\(path): control socket path too long or no socket")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, Glibc.listen(fd, 8) == 0 else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw PseudoTerminal.Failure(description: "\(path): cannot listen: \(reason)")
-        }
-        return fd
-    }
-
-    private func acceptControlClient() {
-        let client = cposix_accept_nonblocking(control)
-        if client >= 0 { controlClients[client] = [] }
-    }
-
-    private func serveControlClient(_ client: Int32, at now: ControlInstant) {
-        var chunk = [UInt8](repeating: 0, count: 1_024)
-        let count = read(client, &chunk, chunk.count)
-        guard count > 0 else {
-            Glibc.close(client)
-            controlClients[client] = nil
-            return
-        }
-        var pending = (controlClients[client] ?? []) + chunk[0..<count]
-        while let newline = pending.firstIndex(of: 0x0A) {
-            let line = String(decoding: pending[..<newline], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            pending.removeSubrange(...newline)
-            let answer = perform(line, at: now) + "\n"
-            _ = answer.utf8CString.withUnsafeBufferPointer { write(client, $0.baseAddress, $0.count - 1) }
-        }
-        controlClients[client] = pending.count > 4_096 ? [] : pending
-    }
 
     private func perform(_ line: String, at now: ControlInstant) -> String {
         let command: LinkFaultCommand

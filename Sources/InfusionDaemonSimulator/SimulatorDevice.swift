@@ -1,4 +1,5 @@
 import InfusionCore
+import InfusionDaemon
 import PumpHardware
 import PumpSimulator
 
@@ -39,4 +40,16 @@ public struct SimulatorDevice: DaemonDevice, Sendable {
     }
 
     public var deliveredToPatient: Millilitres? { pump.deliveredToPatient }
+}
+
+/// Starts the daemon on ``SimulatorDevice``: the starter `infusiond-sim` hands to `Daemon.start`.
+public struct InProcessSimulator: SimulatorStarter {
+    public init() {}
+
+    public func start(
+        _ loaded: LoadedConfiguration, settings: ControllerSettings, scale: Double, fill: Millilitres, realTime: Bool,
+        log: @escaping @Sendable (String) -> Void
+    ) throws(StartupError) -> Daemon {
+        try Daemon.startInProcess(loaded, settings: settings, scale: scale, realTime: realTime, log: log, device: SimulatorDevice(fill: fill))
+    }
 }

@@ -1,0 +1,4 @@
+import FuzzTargets
+import FuzzerMain
+
+runFuzzer(oximeterLineInput)
