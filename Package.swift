@@ -143,7 +143,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JournalTests",
-            dependencies: ["Journal", "InfusionCore"],
+            dependencies: ["Journal", "InfusionCore", "InfusionTestSupport"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -188,6 +188,9 @@ let package = Package(
         .target(name: "JournalIOFaultShim", path: "Tests/JournalIOFaultShim"),
         // The clock-step test's wall clock: CLOCK_REALTIME offset by a file's seconds.
         .target(name: "WallClockShim", path: "Tests/WallClockShim"),
+        // Every child a test starts goes through it: it closes what the child inherited by the
+        // race of many tests spawning at once (Tests/InfusionTestSupport/Launch.swift).
+        .executableTarget(name: "spawn-trampoline", path: "Tests/SpawnTrampoline"),
         .executableTarget(
             name: "serialpump-harness",
             dependencies: ["SerialPump", "InfusionCore", "PumpHardware"],

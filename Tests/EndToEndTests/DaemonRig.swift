@@ -150,15 +150,26 @@ final class DaemonRig {
             process.executableURL = URL(fileURLWithPath: prefix[0])
             process.arguments = Array(prefix.dropFirst()) + [ctl] + arguments + ["--socket", socket]
         }
+        return Self.collect(process)
+    }
+
+    /// Runs `process` to its end and answers its status, output and error.
+    ///
+    /// A hang guard, not a speed claim: infusionctl waits for its answer as long as it takes, so a
+    /// daemon that never answers would hang the suite instead of failing it. The guard holds the
+    /// process weakly: a cancelled timer keeps what it captured until its deadline, and a strong
+    /// capture kept every finished run's pipes open for a minute (the tests' process reached
+    /// about 1 600 open descriptors, RigHygieneTests).
+    static func collect(_ process: Process) -> Outcome {
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
         do { try launch(process) } catch { return Outcome(status: -1, output: "", error: "\(error)") }
-        // A hang guard, not a speed claim: infusionctl waits for its answer as long as it takes,
-        // so a daemon that never answers would hang the suite instead of failing it.
-        let guardTimer = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + Self.ctlHangGuard, execute: guardTimer)
+        let guardTimer = DispatchWorkItem { [weak process] in
+            if let process, process.isRunning { process.terminate() }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + ctlHangGuard, execute: guardTimer)
         defer { guardTimer.cancel() }
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         let errData = error.fileHandleForReading.readDataToEndOfFile()

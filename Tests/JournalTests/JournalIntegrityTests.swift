@@ -1,4 +1,5 @@
 import Foundation
+import InfusionTestSupport
 import InfusionCore
 import Journal
 import Testing
@@ -29,7 +30,7 @@ struct JournalIntegrityTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", file ?? path, statement]
-        try process.run()
+        try launch(process)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0)
     }

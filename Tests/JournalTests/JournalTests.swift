@@ -1,4 +1,5 @@
 import Foundation
+import InfusionTestSupport
 import InfusionCore
 import Journal
 import Testing
@@ -175,7 +176,7 @@ struct JournalTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", path, statement]
-        try process.run()
+        try launch(process)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "python3 sqlite3 failed on \(statement)")
     }
