@@ -12,7 +12,9 @@ UDEVDIR := $(DESTDIR)/etc/udev/rules.d
 CONFDIR := $(DESTDIR)/etc/infusiond
 DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/infusiond
 COMPLETIONS := $(DESTDIR)/usr/share/bash-completion/completions $(DESTDIR)/usr/share/zsh/vendor-completions $(DESTDIR)/usr/share/fish/vendor_completions.d
-RELEASE := .build/release
+# The installed programs carry the Swift runtime (--static-swift-stdlib), as the package's do, so
+# they run where no toolchain is installed; the scratch path is the bookworm package's.
+RELEASE := .build-static/release
 
 .PHONY: all build install deb deb-trixie check-systemd demo test bench soak
 
@@ -20,8 +22,8 @@ all: build
 
 build:
 	scripts/install-dependencies
-	swift build -c release --product infusiond
-	swift build -c release --product infusionctl
+	swift build -c release --static-swift-stdlib --scratch-path .build-static --product infusiond
+	swift build -c release --static-swift-stdlib --scratch-path .build-static --product infusionctl
 
 install: build
 	install -d $(BIN) $(UNITDIR) $(SYSUSERSDIR) $(TMPFILESDIR) $(UDEVDIR) $(CONFDIR) $(DOCDIR) $(COMPLETIONS)

@@ -194,11 +194,13 @@ struct Reset: PlainCommand {
 struct NewPatient: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new-patient",
-        abstract: "Start a new patient, or correct the weight: the caps count from nothing for them (logged).",
+        abstract: "Start a new patient, whose caps count from nothing, or correct the present one's weight (logged).",
         discussion: """
-            Refused while a program is under way or the loaded syringe's line is on the present patient \
-            (unload it first: a new patient needs a new line). The previous patient's drug no longer \
-            counts against the caps, and a program not yet started is dropped.
+            With the present patient's own --id it corrects their weight: the drug already given still \
+            counts against the caps. With another id, or none, it starts a new patient: the previous \
+            patient's drug no longer counts, and it is refused while the loaded syringe's line is on the \
+            present patient (unload it first: a new patient needs a new line). Either is refused while a \
+            program is under way, and a program not yet started is dropped.
             """)
     @OptionGroup var options: GlobalOptions
     @Option(help: "The patient's weight, e.g. \"70 kg\".") var weight: String
