@@ -186,8 +186,11 @@ struct SocketFairnessEndToEndTests {
         // The two reserved slots, taken by held admin connections: every slot is now in use.
         let held = [try rig.connect(), try rig.connect()]
         let pause = Self.timed(rig, "pause")
-        #expect(pause.status == 0 && pause.seconds < Self.hangGuard, "pause exited \(pause.status) after \(pause.seconds) s")
-        #expect(try rig.status().state == "paused")
+        let after = try rig.status()
+        #expect(
+            pause.status == 0 && pause.seconds < Self.hangGuard,
+            "pause exited \(pause.status) after \(pause.seconds) s; state \(after.state), alarms \(after.alarms.map(\.id))")
+        #expect(after.state == "paused")
         withExtendedLifetime(held) {}
         #expect(rig.stop() == 0)
     }

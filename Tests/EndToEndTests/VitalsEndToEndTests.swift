@@ -43,7 +43,10 @@ struct VitalsEndToEndTests {
         let events = try rig.history()
         let raised = try #require(events.last { $0.type == "alarm_raised" && $0.details == "vitals_critical" })
         let stateChange = try #require(events.last { $0.type == "state" && $0.details == "stopped_by_alarm" })
-        #expect(raised.controlNs == stateChange.controlNs, "alarm at \(raised.controlNs), stop at \(stateChange.controlNs)")
+        let changes = events.filter { ["state", "alarm_raised", "alarm_cleared", "vitals_interlock"].contains($0.type) }
+        #expect(
+            raised.controlNs == stateChange.controlNs,
+            "alarm at \(raised.controlNs), stop at \(stateChange.controlNs); \(changes.map { "\($0.controlNs) \($0.type) \($0.details)" })")
         #expect(events.contains { $0.type == "vitals_interlock" && $0.details.contains("critical: spo2") && $0.details.contains("delivery stops") })
 
         #expect(rig.ctl("reset").status == 3, "reset while SpO2 is 78 %")

@@ -53,6 +53,7 @@ struct VitalsSecondRedTeamTests {
         let now = ControlInstant.origin + .seconds(13)
         #expect(restarted.evaluate(rules: I.rules, oximeter: I.oximeter(spo2: 78, at: now), charted: pressure, at: now).level(.spo2) == .critical)
         var fresh = VitalsInterlock()
+        fresh.evaluate(rules: I.rules, oximeter: I.oximeter(spo2: 97, at: .origin), charted: pressure, at: .origin)
         #expect(fresh.evaluate(rules: I.rules, oximeter: I.oximeter(spo2: 78, at: now), charted: pressure, at: now).level(.spo2) == .normal)
         // Only the first value after the restart: a later excursion has its persistence again.
         var later = VitalsInterlock.afterRestart()
@@ -118,7 +119,8 @@ struct VitalsSecondRedTeamTests {
         try bench.command(.stop)
         bench.run(for: .seconds(1)) { $0.motor.sensors.oximeter = C.oximeter(spo2: 78, at: $0.now) }
         #expect((try? bench.controller.handle(.reset, at: bench.now).get()) == nil, "reset between programs at 78 %")
-        bench.run(for: .seconds(1)) { $0.motor.sensors.oximeter = C.oximeter(spo2: 97, at: $0.now) }
+        // Two seconds: the first new line at 97 % comes on the next second.
+        bench.run(for: .seconds(2)) { $0.motor.sensors.oximeter = C.oximeter(spo2: 97, at: $0.now) }
         #expect((try? bench.controller.handle(.reset, at: bench.now).get()) != nil, "reset once the patient has recovered")
         // An idle pump raises nothing new.
         bench.run(for: .seconds(20)) { $0.motor.sensors.oximeter = C.oximeter(spo2: 78, at: $0.now) }

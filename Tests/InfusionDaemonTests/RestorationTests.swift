@@ -94,6 +94,25 @@ struct RestorationTests {
         }
     }
 
+    /// Third red team, issue 17: a restart forgot what the oximeter last showed, and charted normal
+    /// values then released a stop with its last SpO2 at 78 %.
+    @Test("what the oximeter last showed comes back from the journal; a sign this build does not know is distrusted")
+    func oximeterMemoryIsRestored() throws {
+        let rig = try WriterRig()
+        defer { rig.remove() }
+        var progress = Self.underWay()
+        progress.oximeterCritical = ["spo2"]
+        progress.oximeterBeyondWarning = ["spo2", "heart_rate"]
+        let restored = try Self.restore(progress, into: rig)
+        let expected = OximeterMemory(beyondWarning: VitalSign.spo2.bit | VitalSign.heartRate.bit, critical: VitalSign.spo2.bit)
+        #expect(restored.controller.persistentState.oximeterMemory == expected)
+        #expect(restored.distrust.isEmpty, "\(restored.distrust)")
+        progress.oximeterCritical = ["spo3"]
+        let edited = try Self.restore(progress, into: rig)
+        #expect(edited.distrust.contains { $0.contains("spo3") }, "\(edited.distrust)")
+        #expect(edited.controller.alarms.isActive(.restartedDuringInfusion))
+    }
+
     /// Red team, issue 14 F8: with the drug on the line removed from the saved state, the line came
     /// back off the patient and a prime went into it. The flag that asks for the technician's word
     /// is kept apart, and a journal without it asks.

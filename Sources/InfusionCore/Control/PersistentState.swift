@@ -21,14 +21,18 @@ public struct PersistentState: Sendable {
     /// The observations charted for this patient: a charted 190/100 still counts after a restart
     /// (red team, issue 17: it was forgotten across kill -9 and the next program ran).
     public var charted = VitalReadings()
+    /// What the oximeter last showed, band by band: a sign it last showed beyond one counts at once
+    /// after the restart (third red team, issue 17).
+    public var oximeterMemory = OximeterMemory()
 
     public init(
         ledger: DoseLedger, state: InfusionState, alarms: LatchedAlarms, patient: Patient?, syringeSpec: SyringeSpec?,
         syringe: LoadedSyringe?, program: ActiveProgram?, programDeliveredVolume: Millilitres, primedVolume: Millilitres,
-        lineMayBeConnected: Bool, charted: VitalReadings = VitalReadings()
+        lineMayBeConnected: Bool, charted: VitalReadings = VitalReadings(), oximeterMemory: OximeterMemory = OximeterMemory()
     ) {
         self.lineMayBeConnected = lineMayBeConnected
         self.charted = charted
+        self.oximeterMemory = oximeterMemory
         self.ledger = ledger
         self.state = state
         self.alarms = alarms
@@ -65,7 +69,7 @@ extension InfusionController {
         PersistentState(
             ledger: ledger, state: state, alarms: alarms.latched, patient: patient, syringeSpec: syringeSpec, syringe: syringe,
             program: program, programDeliveredVolume: programDeliveredVolume, primedVolume: primedVolume,
-            lineMayBeConnected: lineMayBeConnected, charted: charted)
+            lineMayBeConnected: lineMayBeConnected, charted: charted, oximeterMemory: vitals.oximeterMemory)
     }
 
     /// Raises an alarm the daemon found outside the tick: a journal that had to be moved aside at
@@ -95,12 +99,12 @@ extension InfusionController {
         state = saved.restartState
         if syringe != nil { rearmForSyringe(at: now) }
         if saved.wasInfusing { alarms.raise(.restartedDuringInfusion, at: now) }
-        // The charts are kept; the interlock's clocks are not, so each sign's first value beyond
-        // a band counts at once. A vitals stop is kept and holds until every watched sign has a
+        // The charts and the oximeter's last levels are kept; the interlock's clocks are not, so
+        // each sign's first value beyond a band counts at once, and so does one last seen beyond. A vitals stop is kept and holds until every watched sign has a
         // fresh value inside its bands (red team, issue 17: a charted 190/100 was forgotten
         // across kill -9, and reset and resume went through).
         charted = saved.charted
-        vitals = .afterRestart()
+        vitals = .afterRestart(remembering: saved.oximeterMemory, at: now)
         if alarms.isActive(.vitalsCritical) { vitalsRecheckSince = now }
     }
 

@@ -69,7 +69,7 @@ public enum VitalSign: Int, CaseIterable, Hashable, Sendable, CustomStringConver
 
     public var description: String { name }
 
-    var bit: UInt8 { 1 << UInt8(rawValue) }
+    public var bit: UInt8 { 1 << UInt8(rawValue) }
 
     /// Every sign in order, without building an array: the synthesized `allCases` makes one,
     /// and the tick and the loop's period allocate nothing.

@@ -39,7 +39,11 @@ public struct VitalsVerdict: Hashable, Sendable {
 /// - A restart loses the clocks, not the patient: after one, a sign's first value beyond a band
 ///   counts at once, since it may have been out for longer than anyone can now tell (red team,
 ///   issue 17: a restart 13 s into a desaturation started its 15 s again; a restart-held stop was
-///   released on a fresh 78 % that had not yet "persisted").
+///   released on a fresh 78 % that had not yet "persisted"), and so does a sign whose last value
+///   before the restart was beyond one (``OximeterMemory``), until a fresh value replaces it.
+/// - Only a new line moves the clocks: a value re-read each tick while it ages is not fresh
+///   evidence (third red team: one good line followed by 6 s of silence counted as 5 s back
+///   inside, and 14 s at 78 % in every 20 s never stopped).
 /// - The oximeter is lost when any sign the drug watches on it has had no valid value for the
 ///   grace, not only when the whole line is silent: SpO2 `---` beside a pulse rate is no SpO2.
 public struct VitalsInterlock: Sendable {
@@ -77,11 +81,32 @@ public struct VitalsInterlock: Sendable {
         self = VitalsInterlock()
     }
 
-    /// An interlock after a restart: nothing seen yet, and every sign's history unknown.
-    public static func afterRestart() -> VitalsInterlock {
+    /// An interlock after a restart: every sign's history unknown, and each sign `memory` holds
+    /// beyond a band counting as it last did.
+    public static func afterRestart(remembering memory: OximeterMemory = OximeterMemory(), at now: ControlInstant = .origin) -> VitalsInterlock {
         var interlock = VitalsInterlock()
         interlock.historyUnknown = 0x1F
+        // Out for longer than any persistence a library may set (5 min at most).
+        let longAgo = now.nanoseconds &- ControlDuration.minutes(6).nanoseconds
+        for sign in VitalSign.every {
+            let level = memory.level(sign)
+            let index = sign.rawValue
+            interlock.lastOximeterLevel[index] = level.rawValue
+            if level >= .warning { interlock.warningSince[index] = longAgo }
+            if level == .critical { interlock.criticalSince[index] = longAgo }
+        }
         return interlock
+    }
+
+    /// What a restart keeps: the level of each sign's last valid oximeter value.
+    public var oximeterMemory: OximeterMemory {
+        var memory = OximeterMemory()
+        for sign in VitalSign.every {
+            let level = VitalLevel(rawValue: lastOximeterLevel[sign.rawValue]) ?? .normal
+            if level >= .warning { memory.beyondWarning |= sign.bit }
+            if level == .critical { memory.critical |= sign.bit }
+        }
+        return memory
     }
 
     /// Judges this tick. Answers the verdict (also kept in ``verdict``).
@@ -89,7 +114,13 @@ public struct VitalsInterlock: Sendable {
     public mutating func evaluate(
         rules: VitalsRules, oximeter: OximeterReport?, charted: VitalReadings, at now: ControlInstant
     ) -> VitalsVerdict {
-        if watchingSince == Self.none { watchingSince = now.nanoseconds }
+        if watchingSince == Self.none {
+            // The first look, at a patient whose signs nobody watched until now: how long a value
+            // has been out is unknown, as after a restart (third red team: a patient at 78 % for
+            // four minutes got 15 s of a first program).
+            watchingSince = now.nanoseconds
+            historyUnknown = 0x1F
+        }
         var verdict = VitalsVerdict()
         for sign in VitalSign.every {
             guard let band = rules.band(sign) else { continue }
@@ -138,7 +169,7 @@ public struct VitalsInterlock: Sendable {
     ) -> VitalLevel {
         let index = sign.rawValue
         let persist = band.persist.nanoseconds
-        if let reading, now - reading.measuredAt <= rules.oximeterLostAfter {
+        if let reading, now - reading.measuredAt <= rules.oximeterLostAfter, reading.measuredAt.nanoseconds > lastValidOximeter[index] {
             lastValidOximeter[index] = max(lastValidOximeter[index], reading.measuredAt.nanoseconds)
             let level = band.level(of: reading.value)
             lastOximeterLevel[index] = level.rawValue

@@ -82,6 +82,8 @@ extension ControlLoop {
         saved.state = persistent.state.wireName
         saved.alarms = SavedProgress.alarms(persistent.alarms)
         saved.charted = SavedProgress.charted(persistent.charted)
+        saved.oximeterBeyondWarning = SavedProgress.oximeterNames(persistent.oximeterMemory.beyondWarning)
+        saved.oximeterCritical = SavedProgress.oximeterNames(persistent.oximeterMemory.critical)
         if persistent.syringe == nil {
             saved.syringe = nil
             saved.fillMl = nil

@@ -47,6 +47,9 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
     var oximeter: OximeterTap?
     /// The interlock's verdict as last logged: each change is a loop event (issue 17).
     private var lastVitalsVerdict = VitalsVerdict()
+    /// What the journal last had of the oximeter's levels: a change is saved like a state change,
+    /// so a restart keeps a value the probe then stopped sending (third red team, issue 17).
+    private var lastOximeterMemory = OximeterMemory()
 
     public init(
         controller: InfusionController, device: Device, clock: LoopClock, validator: ProgramValidator, progress: SavedProgress,
@@ -125,6 +128,11 @@ public final class ControlLoop<Device: DaemonDevice>: @unchecked Sendable {
         if verdict != lastVitalsVerdict {
             lastVitalsVerdict = verdict
             record(LoopEvent(kind: .vitals, code: VitalsEventCode.encode(verdict), controlNanoseconds: now.nanoseconds))
+        }
+        let memory = controller.vitals.oximeterMemory
+        if memory != lastOximeterMemory {
+            lastOximeterMemory = memory
+            gauges.changes.add(1, ordering: .releasing)
         }
         // Each key press reaches the log (issue 15); the tick has already acted on it.
         if sensors.stopKeyHeld != lastStopKeyHeld {

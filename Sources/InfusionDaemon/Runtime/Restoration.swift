@@ -105,10 +105,17 @@ public struct Restoration: Sendable {
             distrust += chartProblems
             assumeInterrupted = true
         }
+        let (oximeterMemory, unknownSigns) = progress.oximeterMemory()
+        if !unknownSigns.isEmpty {
+            // Unknown names were edited in or come from another build: what the oximeter last
+            // showed cannot be told, so the restart is taken as one mid-infusion.
+            distrust.append("saved oximeter levels name signs this build does not know: \(unknownSigns.joined(separator: ", "))")
+            assumeInterrupted = true
+        }
         let saved = PersistentState(
             ledger: ledger, state: state, alarms: alarms, patient: patient, syringeSpec: spec, syringe: syringe, program: program,
             programDeliveredVolume: Millilitres(progress.programDeliveredMl), primedVolume: Millilitres(progress.primedMl),
-            lineMayBeConnected: progress.lineMayBeConnected ?? true, charted: charted)
+            lineMayBeConnected: progress.lineMayBeConnected ?? true, charted: charted, oximeterMemory: oximeterMemory)
         var controller = InfusionController(restoring: saved, settings: settings, at: now)
         if assumeInterrupted { controller.raiseAtStart(.restartedDuringInfusion, at: now) }
         if saved.wasInfusing || assumeInterrupted {

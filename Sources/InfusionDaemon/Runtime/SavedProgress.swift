@@ -66,6 +66,10 @@ public struct SavedProgress: Codable, Hashable, Sendable {
     public var alarms: [SavedAlarm]
     /// The observations charted for this patient (issue 17); absent in a journal from before.
     public var charted: [SavedObservation]?
+    /// The signs the oximeter last showed beyond their warning band / their critical band, by
+    /// name (``OximeterMemory``); absent in a journal from before.
+    public var oximeterBeyondWarning: [String]?
+    public var oximeterCritical: [String]?
 
     public static let empty = SavedProgress(
         syringe: nil, fillMl: nil, netSteps: 0, patientConcentrationMgPerMl: nil, primedMl: 0, lineMayBeConnected: false, program: nil, programNumber: 0,
@@ -109,6 +113,26 @@ public struct SavedProgress: Codable, Hashable, Sendable {
             readings[sign] = VitalReading(value: saved.value, measuredAt: ControlInstant(nanoseconds: saved.measuredControlNs))
         }
         return (readings, problems)
+    }
+
+    /// The oximeter's last levels as the core keeps them, and the names this build does not know.
+    func oximeterMemory() -> (OximeterMemory, unknown: [String]) {
+        var unknown: [String] = []
+        func mask(_ names: [String]?) -> UInt8 {
+            (names ?? []).reduce(0) { mask, name in
+                guard let sign = VitalSign(name: name) else {
+                    unknown.append(name)
+                    return mask
+                }
+                return mask | sign.bit
+            }
+        }
+        let memory = OximeterMemory(beyondWarning: mask(oximeterBeyondWarning), critical: mask(oximeterCritical))
+        return (memory, unknown)
+    }
+
+    static func oximeterNames(_ mask: UInt8) -> [String] {
+        VitalSign.allCases.filter { mask & $0.bit != 0 }.map(\.name)
     }
 
     static func charted(_ readings: VitalReadings) -> [SavedObservation] {

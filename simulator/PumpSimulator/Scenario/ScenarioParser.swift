@@ -109,13 +109,14 @@ public enum ScenarioParser {
         return values
     }
 
-    /// The signs an event names (`spo2 = 78`), each within what a person shows.
-    private static func eventVitals(_ table: TOMLDocument) throws(ConfigurationError) -> PerSign<Double>? {
+    /// The signs an event names (`spo2 = 78`), each within what a person shows; a chart also
+    /// takes a heart rate or respiratory rate of 0, as `infusionctl vitals` does (arrest, apnoea).
+    private static func eventVitals(_ table: TOMLDocument, charted: Bool = false) throws(ConfigurationError) -> PerSign<Double>? {
         var values = PerSign<Double>()
         var any = false
         for sign in VitalSign.allCases where table.contains(sign.name) {
             let value = try table.number(sign.name)
-            guard sign.physicalRange.contains(value) else {
+            guard (charted ? sign.chartableRange : sign.physicalRange).contains(value) else {
                 throw table.error(sign.name, "\(value) \(sign.unit) is outside what a living adult shows")
             }
             values[sign] = value
@@ -212,7 +213,7 @@ public enum ScenarioParser {
             action = .fault(.vitals(values))
         case "vitals_lost": action = .fault(.vitalsLost)
         case "vitals_restored": action = .fault(.vitalsRestored)
-        case "chart": action = .command(.chart(try eventVitals(table)))
+        case "chart": action = .command(.chart(try eventVitals(table, charted: true)))
         default: throw table.error("do", "unknown action \"\(verb)\"; see docs/simulator.md for the list")
         }
         var expect: ScenarioEvent.ExpectedOutcome?
